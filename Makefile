@@ -1,0 +1,42 @@
+# PersonaHSM developer entry points. `make demo` and `make test` are the two README commands;
+# both install dependencies first, so a fresh machine needs nothing else.
+SHELL := /bin/bash
+SWIFT ?= swift
+SWIFT_FLAGS ?=
+BIN := .build/debug
+
+.PHONY: deps build release demo test test-swift test-asan check-generated generate \
+        generate-swift fuzz bench bench-hsm bench-rpc bench-issue clean
+
+deps:
+	@Tools/install-deps.sh
+
+build: deps
+	$(SWIFT) build $(SWIFT_FLAGS)
+
+release: deps
+	$(SWIFT) build -c release $(SWIFT_FLAGS)
+
+# Regenerate the protoc-c C codec and the Swift wrappers from Protos/.
+generate: deps
+	Tools/generate-c.sh Sources/C/CPersonaProtos
+	Tools/generate-swift.sh Sources/PersonaProtos/Generated
+
+# Regenerate into a temp dir and fail on any difference from what is committed.
+check-generated: deps
+	Tools/check-generated.sh
+
+test: deps check-generated
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+	$(MAKE) test-asan
+
+# Malformed-input tests for every generated decoder, under AddressSanitizer.
+test-asan:
+	$(SWIFT) test --sanitize=address --scratch-path .build/asan --filter 'MalformedInputTests' $(SWIFT_FLAGS)
+
+demo: release
+	Tools/demo.sh
+
+clean:
+	rm -rf .build

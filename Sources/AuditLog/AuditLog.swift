@@ -1,0 +1,1 @@
+// AuditLog: placeholder until its issue lands.

@@ -1,0 +1,2 @@
+// libprotobuf-c runtime (libprotobuf-c-dev).
+#include <protobuf-c/protobuf-c.h>

@@ -1,0 +1,1 @@
+// Credentials: placeholder until its issue lands.

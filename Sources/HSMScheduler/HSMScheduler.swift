@@ -1,0 +1,1 @@
+// HSMScheduler: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// KeyRegistry: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// PersonaClient: placeholder until its issue lands.

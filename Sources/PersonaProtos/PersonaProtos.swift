@@ -1,0 +1,1 @@
+// PersonaProtos: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// PersonaServices: placeholder until its issue lands.

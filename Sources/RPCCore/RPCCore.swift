@@ -1,0 +1,1 @@
+// RPCCore: placeholder until its issue lands.

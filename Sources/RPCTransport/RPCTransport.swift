@@ -1,0 +1,1 @@
+// RPCTransport: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// SoftCrypto: placeholder until its issue lands.

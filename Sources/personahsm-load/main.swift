@@ -1,0 +1,2 @@
+// personahsm-load entry point (placeholder).
+print("personahsm-load: not implemented yet")

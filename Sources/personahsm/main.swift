@@ -1,0 +1,2 @@
+// personahsm entry point (placeholder).
+print("personahsm: not implemented yet")

@@ -1,0 +1,2 @@
+// personahsmd entry point (placeholder).
+print("personahsmd: not implemented yet")
