@@ -1,1 +1,0 @@
-// RPCCore: placeholder until its issue lands.

@@ -1,1 +1,0 @@
-// SoftCrypto: placeholder until its issue lands.

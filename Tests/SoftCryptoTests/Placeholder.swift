@@ -1,1 +1,0 @@
-// SoftCryptoTests placeholder
