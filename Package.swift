@@ -41,6 +41,7 @@ let package = Package(
         .target(name: "PKCS11", dependencies: ["CPKCS11", "CShims"], swiftSettings: swiftSettings),
         .target(name: "HSMScheduler", dependencies: ["PKCS11", "SoftCrypto"], swiftSettings: swiftSettings),
         .target(name: "RPCCore", swiftSettings: swiftSettings),
+        .target(name: "Observability", swiftSettings: swiftSettings),
         .target(name: "RPCTransport", dependencies: ["RPCCore", "COpenSSL", "CShims"],
                 swiftSettings: swiftSettings),
         .target(name: "PersonaProtos", dependencies: ["RPCCore", "CPersonaProtos", "CProtobufC"],
@@ -82,6 +83,7 @@ let package = Package(
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"], swiftSettings: swiftSettings),
         .testTarget(name: "RPCTransportTests", dependencies: ["RPCTransport", "RPCCore", "PersonaProtos"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: swiftSettings),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "SoftCrypto"],
                     swiftSettings: swiftSettings),
     ]
