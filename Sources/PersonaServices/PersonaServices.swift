@@ -1,1 +1,0 @@
-// PersonaServices: placeholder until its issue lands.
