@@ -1,6 +1,9 @@
 // Metrics exposition and JSON-lines logging produce what Prometheus and log shippers parse.
 
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import Testing
 @testable import Observability
@@ -50,5 +53,50 @@ import Testing
         #expect(object["count"] as? Int == 3)
         #expect(object["ok"] as? Bool == false)
         #expect((object["ts"] as? String)?.hasSuffix("Z") == true)
+    }
+}
+
+@Suite struct OpsHTTPServerTests {
+    /// Fetches a path with a raw HTTP/1.1 request over loopback.
+    func get(_ port: UInt16, _ path: String) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(connected == 0)
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var response = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            response.append(contentsOf: buffer[..<count])
+        }
+        return String(decoding: response, as: UTF8.self)
+    }
+
+    @Test func servesMetricsAndProbes() throws {
+        let metrics = MetricsRegistry()
+        metrics.counter("personahsm_test_total", help: "t").increment()
+        let state = Mutex<Readiness>(.ready)
+        let server = try OpsHTTPServer(port: 0, metrics: metrics) { state.withLock { $0 } }
+        defer { server.stop() }
+        let scraped = try get(server.port, "/metrics")
+        #expect(scraped.hasPrefix("HTTP/1.1 200 OK"))
+        #expect(scraped.contains("personahsm_test_total 1"))
+        #expect(try get(server.port, "/healthz").hasPrefix("HTTP/1.1 200"))
+        #expect(try get(server.port, "/readyz").contains("ready"))
+        state.withLock { $0 = .degraded("no HSM backend reachable") }
+        let degraded = try get(server.port, "/readyz")
+        #expect(degraded.hasPrefix("HTTP/1.1 200") && degraded.contains("degraded: no HSM backend reachable"))
+        state.withLock { $0 = .notReady("audit log unwritable") }
+        #expect(try get(server.port, "/readyz").hasPrefix("HTTP/1.1 503"))
+        #expect(try get(server.port, "/nope").hasPrefix("HTTP/1.1 404"))
     }
 }
