@@ -64,7 +64,8 @@ let package = Package(
                           swiftSettings: swiftSettings),
         .executableTarget(name: "personahsm", dependencies: ["PersonaClient", "Credentials", "AuditLog"],
                           swiftSettings: swiftSettings),
-        .executableTarget(name: "personahsm-load", dependencies: ["PersonaClient"],
+        .target(name: "LoadHarness", dependencies: ["PersonaClient", "RPCCore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "personahsm-load", dependencies: ["PersonaClient", "LoadHarness", "ArgumentParsing"],
                           swiftSettings: swiftSettings),
 
         // ── Code generator (Tools/) ────────────────────────────────────────────
@@ -87,6 +88,7 @@ let package = Package(
         .testTarget(name: "PersonaServicesTests", dependencies: ["PersonaServices", "RPCCore", "Observability"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
+        .testTarget(name: "LoadHarnessTests", dependencies: ["LoadHarness"], swiftSettings: swiftSettings),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: swiftSettings),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "SoftCrypto"],
                     swiftSettings: swiftSettings),
