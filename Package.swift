@@ -58,9 +58,14 @@ let package = Package(
         .target(name: "PersonaClient", dependencies: ["PersonaProtos", "RPCCore", "RPCTransport", "Credentials"],
                 swiftSettings: swiftSettings),
 
+        .target(name: "PersonaServer",
+                dependencies: ["PersonaServices", "RPCTransport", "RPCCore", "HSMScheduler", "PKCS11", "KeyRegistry",
+                               "AuditLog", "Observability", "PersonaProtos", "SoftCrypto"],
+                swiftSettings: swiftSettings),
+
         // ── Executables ────────────────────────────────────────────────────────
         .executableTarget(name: "personahsmd",
-                          dependencies: ["PersonaServices", "RPCTransport", "HSMScheduler", "PKCS11"],
+                          dependencies: ["PersonaServer", "ArgumentParsing", "Observability"],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "personahsm", dependencies: ["PersonaClient", "Credentials", "AuditLog"],
                           swiftSettings: swiftSettings),
@@ -89,6 +94,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
         .testTarget(name: "LoadHarnessTests", dependencies: ["LoadHarness"], swiftSettings: swiftSettings),
+        .testTarget(name: "PersonaServerTests", dependencies: ["PersonaServer"], swiftSettings: swiftSettings),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: swiftSettings),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "SoftCrypto"],
                     swiftSettings: swiftSettings),

@@ -1,0 +1,241 @@
+// personahsmd's configuration: one JSON file (docs/CONFIG.md, example in
+// Examples/personahsmd.json) plus PERSONAHSM_* environment overrides. Loaded once at start
+// and passed down as data. Secrets (PINs) are never in the file itself: only the name of a file
+// or environment variable that holds them.
+
+import Foundation
+
+/// One HSM node: a PKCS#11 module plus a token on it.
+public struct BackendConfig: Codable, Hashable, Sendable {
+    public var name: String
+    /// `primary` or `dr`.
+    public var cluster: String
+    /// Path of the PKCS#11 module (.so).
+    public var module: String
+    /// Token label, or an RFC 7512 `pkcs11:` URI.
+    public var token: String
+    /// File holding the user PIN (preferred) ...
+    public var pinFile: String?
+    /// ... or the environment variable holding it.
+    public var pinEnv: String?
+    /// Sessions (= worker threads or processes) for this node.
+    public var sessions: Int
+    /// Environment for the module (e.g. SOFTHSM2_CONF), applied before it is loaded.
+    public var environment: [String: String]?
+
+    enum CodingKeys: String, CodingKey {
+        case name, cluster, module, token, sessions, environment
+        case pinFile = "pin_file", pinEnv = "pin_env"
+    }
+}
+
+/// TLS material for the RPC port.
+public struct TLSConfig: Codable, Hashable, Sendable {
+    public var certificate: String
+    public var privateKey: String
+    /// CA bundle that client certificates must chain to.
+    public var clientCA: String
+    public var crl: String?
+    /// "1.3" (default) or "1.2".
+    public var minimumVersion: String?
+
+    enum CodingKeys: String, CodingKey {
+        case certificate, crl
+        case privateKey = "private_key", clientCA = "client_ca", minimumVersion = "minimum_version"
+    }
+}
+
+/// Audit log settings.
+public struct AuditConfig: Codable, Hashable, Sendable {
+    public var path: String
+    /// Records between signed checkpoints.
+    public var checkpointEvery: Int
+    /// Longest wait for a durable write before calls fail closed.
+    public var writeTimeoutMillis: Int
+    /// Name of the HSM key that signs checkpoints (created on first start).
+    public var keyName: String
+
+    enum CodingKeys: String, CodingKey {
+        case path
+        case checkpointEvery = "checkpoint_every", writeTimeoutMillis = "write_timeout_ms", keyName = "key_name"
+    }
+}
+
+/// Scheduler, key life-cycle and RPC limits.
+public struct TuningConfig: Codable, Hashable, Sendable {
+    public var batchSize: Int = 64
+    public var queueCapacity: Int = 8192
+    public var maxBatchRequest: Int = 1024
+    public var rotationDays: Double = 90
+    public var destructionWaitDays: Double = 30
+    public var idempotencyWindowSeconds: Double = 86_400
+    public var maxConnections: Int = 4096
+    public var maxStreamsPerConnection: Int = 1024
+    public var maxFrameBytes: Int = 4 << 20
+
+    enum CodingKeys: String, CodingKey {
+        case batchSize = "batch_size", queueCapacity = "queue_capacity", maxBatchRequest = "max_batch_request"
+        case rotationDays = "rotation_days", destructionWaitDays = "destruction_wait_days"
+        case idempotencyWindowSeconds = "idempotency_window_seconds", maxConnections = "max_connections"
+        case maxStreamsPerConnection = "max_streams_per_connection", maxFrameBytes = "max_frame_bytes"
+    }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TuningConfig()
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
+        queueCapacity = try c.decodeIfPresent(Int.self, forKey: .queueCapacity) ?? d.queueCapacity
+        maxBatchRequest = try c.decodeIfPresent(Int.self, forKey: .maxBatchRequest) ?? d.maxBatchRequest
+        rotationDays = try c.decodeIfPresent(Double.self, forKey: .rotationDays) ?? d.rotationDays
+        destructionWaitDays = try c.decodeIfPresent(Double.self, forKey: .destructionWaitDays) ?? d.destructionWaitDays
+        idempotencyWindowSeconds = try c.decodeIfPresent(Double.self, forKey: .idempotencyWindowSeconds)
+            ?? d.idempotencyWindowSeconds
+        maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? d.maxConnections
+        maxStreamsPerConnection = try c.decodeIfPresent(Int.self, forKey: .maxStreamsPerConnection)
+            ?? d.maxStreamsPerConnection
+        maxFrameBytes = try c.decodeIfPresent(Int.self, forKey: .maxFrameBytes) ?? d.maxFrameBytes
+    }
+}
+
+/// Everything personahsmd needs to start.
+public struct ServerConfig: Codable, Hashable, Sendable {
+    /// RPC address, `host:port`.
+    public var listen: String
+    /// Ops HTTP address (`/metrics`, `/healthz`, `/readyz`), loopback by default.
+    public var opsListen: String
+    public var tls: TLSConfig
+    public var policy: String
+    public var audit: AuditConfig
+    public var backends: [BackendConfig]
+    public var tuning: TuningConfig
+    /// `debug`, `info`, `warning` or `error`.
+    public var logLevel: String
+    /// Dev mode allows plaintext key import and short destruction waits.
+    public var dev: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case listen, tls, policy, audit, backends, tuning, dev
+        case opsListen = "ops_listen", logLevel = "log_level"
+    }
+
+    public init(listen: String, opsListen: String, tls: TLSConfig, policy: String, audit: AuditConfig,
+                backends: [BackendConfig], tuning: TuningConfig = TuningConfig(), logLevel: String = "info",
+                dev: Bool = false) {
+        self.listen = listen
+        self.opsListen = opsListen
+        self.tls = tls
+        self.policy = policy
+        self.audit = audit
+        self.backends = backends
+        self.tuning = tuning
+        self.logLevel = logLevel
+        self.dev = dev
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        listen = try c.decode(String.self, forKey: .listen)
+        opsListen = try c.decodeIfPresent(String.self, forKey: .opsListen) ?? "127.0.0.1:9464"
+        tls = try c.decode(TLSConfig.self, forKey: .tls)
+        policy = try c.decode(String.self, forKey: .policy)
+        audit = try c.decode(AuditConfig.self, forKey: .audit)
+        backends = try c.decode([BackendConfig].self, forKey: .backends)
+        tuning = try c.decodeIfPresent(TuningConfig.self, forKey: .tuning) ?? TuningConfig()
+        logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? "info"
+        dev = try c.decodeIfPresent(Bool.self, forKey: .dev) ?? false
+    }
+
+    /// Reads the file, applies environment overrides, resolves relative paths against the
+    /// file's folder and validates.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> ServerConfig
+    {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError("cannot read config file \(path)")
+        }
+        var config: ServerConfig
+        do { config = try JSONDecoder().decode(ServerConfig.self, from: data) } catch {
+            throw ConfigError("invalid config file \(path): \(error)")
+        }
+        config.applyOverrides(environment)
+        config.resolvePaths(relativeTo: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        try config.validate()
+        return config
+    }
+
+    /// PERSONAHSM_LISTEN, PERSONAHSM_OPS_LISTEN, PERSONAHSM_LOG_LEVEL, PERSONAHSM_AUDIT_PATH,
+    /// PERSONAHSM_POLICY, PERSONAHSM_BATCH_SIZE override the file.
+    public mutating func applyOverrides(_ environment: [String: String]) {
+        if let value = environment["PERSONAHSM_LISTEN"] { listen = value }
+        if let value = environment["PERSONAHSM_OPS_LISTEN"] { opsListen = value }
+        if let value = environment["PERSONAHSM_LOG_LEVEL"] { logLevel = value }
+        if let value = environment["PERSONAHSM_AUDIT_PATH"] { audit.path = value }
+        if let value = environment["PERSONAHSM_POLICY"] { policy = value }
+        if let value = environment["PERSONAHSM_BATCH_SIZE"].flatMap(Int.init) { tuning.batchSize = value }
+    }
+
+    mutating func resolvePaths(relativeTo base: String) {
+        func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : base + "/" + path }
+        tls.certificate = resolve(tls.certificate)
+        tls.privateKey = resolve(tls.privateKey)
+        tls.clientCA = resolve(tls.clientCA)
+        tls.crl = tls.crl.map(resolve)
+        policy = resolve(policy)
+        audit.path = resolve(audit.path)
+        for index in backends.indices {
+            backends[index].pinFile = backends[index].pinFile.map(resolve)
+        }
+    }
+
+    /// Throws a ``ConfigError`` naming the first inconsistent setting.
+    public func validate() throws {
+        guard HostPort(listen) != nil else { throw ConfigError("listen must be host:port, not \(listen)") }
+        guard HostPort(opsListen) != nil else { throw ConfigError("ops_listen must be host:port, not \(opsListen)") }
+        guard !backends.isEmpty else { throw ConfigError("at least one backend is required") }
+        var names = Set<String>()
+        for backend in backends {
+            guard names.insert(backend.name).inserted else { throw ConfigError("duplicate backend \(backend.name)") }
+            guard ["primary", "dr"].contains(backend.cluster) else {
+                throw ConfigError("backend \(backend.name): cluster must be primary or dr")
+            }
+            guard backend.pinFile != nil || backend.pinEnv != nil else {
+                throw ConfigError("backend \(backend.name): set pin_file or pin_env (PINs never go on the command line)")
+            }
+            guard (1...256).contains(backend.sessions) else {
+                throw ConfigError("backend \(backend.name): sessions must be 1...256")
+            }
+        }
+        guard backends.contains(where: { $0.cluster == "primary" }) else {
+            throw ConfigError("at least one backend must be in the primary cluster")
+        }
+        guard ["debug", "info", "warning", "error"].contains(logLevel) else {
+            throw ConfigError("log_level must be debug, info, warning or error")
+        }
+        guard (1...4096).contains(tuning.batchSize) else { throw ConfigError("tuning.batch_size must be 1...4096") }
+        guard audit.checkpointEvery > 0 else { throw ConfigError("audit.checkpoint_every must be > 0") }
+        guard audit.writeTimeoutMillis > 0 else { throw ConfigError("audit.write_timeout_ms must be > 0") }
+    }
+}
+
+/// `host:port` split, with the port checked.
+public struct HostPort: Hashable, Sendable {
+    public var host: String
+    public var port: UInt16
+
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
+            return nil
+        }
+        host = String(text[..<colon])
+        self.port = port
+        guard !host.isEmpty else { return nil }
+    }
+}
+
+/// A config file that cannot be used.
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
