@@ -1,1 +1,0 @@
-// PersonaClient: placeholder until its issue lands.
