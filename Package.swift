@@ -95,6 +95,7 @@ let package = Package(
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
         .testTarget(name: "LoadHarnessTests", dependencies: ["LoadHarness"], swiftSettings: swiftSettings),
         .testTarget(name: "PersonaServerTests", dependencies: ["PersonaServer"], swiftSettings: swiftSettings),
+        .testTarget(name: "KeyRegistryTests", dependencies: ["KeyRegistry"], swiftSettings: swiftSettings),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: swiftSettings),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "SoftCrypto"],
                     swiftSettings: swiftSettings),

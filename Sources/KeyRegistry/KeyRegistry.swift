@@ -1,1 +1,0 @@
-// KeyRegistry: placeholder until its issue lands.
