@@ -94,7 +94,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
         .testTarget(name: "LoadHarnessTests", dependencies: ["LoadHarness"], swiftSettings: swiftSettings),
-        .testTarget(name: "PersonaServerTests", dependencies: ["PersonaServer"], swiftSettings: swiftSettings),
+        .testTarget(name: "PersonaServerTests", dependencies: ["PersonaServer", "PersonaServices"], swiftSettings: swiftSettings),
         .testTarget(name: "KeyRegistryTests", dependencies: ["KeyRegistry"], swiftSettings: swiftSettings),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: swiftSettings),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "SoftCrypto"],

@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 @testable import PersonaServer
+import PersonaServices
 
 @Suite struct ServerConfigTests {
     static let minimal = """
@@ -62,5 +63,19 @@ import Testing
         } catch let error as ConfigError {
             #expect(error.description.contains(expected))
         }
+    }
+}
+
+@Suite struct ShippedExamplesTests {
+    /// The documented examples must stay loadable as the code evolves.
+    @Test func exampleConfigAndPolicyLoad() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let config = try ServerConfig.load(path: root.appendingPathComponent("Examples/personahsmd.json").path,
+                                           environment: [:])
+        #expect(config.backends.filter { $0.cluster == "primary" }.count == 3)
+        #expect(config.backends.filter { $0.cluster == "dr" }.count == 2)
+        let policy = try AccessPolicy.load(path: root.appendingPathComponent("Examples/policy.json").path)
+        #expect(policy.roles(of: "spiffe://personapass.example/svc/issuance-batch-7", fingerprint: "") == ["issuer"])
     }
 }
