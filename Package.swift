@@ -83,7 +83,10 @@ let package = Package(
         .testTarget(name: "ProtoGenKitTests", dependencies: ["ProtoGenKit"], path: "Tests/ProtoGenKitTests",
                     resources: [.copy("Golden")], swiftSettings: swiftSettings),
         .testTarget(name: "PersonaProtosTests", dependencies: ["PersonaProtos"], swiftSettings: swiftSettings),
-        .testTarget(name: "SoftCryptoTests", dependencies: ["SoftCrypto"], swiftSettings: swiftSettings),
+        // Shared test helpers (Wycheproof loader, ../shared paths) for any test target.
+        .target(name: "TestSupport", dependencies: ["SoftCrypto"], path: "Tests/TestSupport",
+                swiftSettings: swiftSettings),
+        .testTarget(name: "SoftCryptoTests", dependencies: ["SoftCrypto", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PKCS11Tests", dependencies: ["PKCS11", "SoftCrypto"], swiftSettings: swiftSettings),
         .testTarget(name: "HSMSchedulerTests", dependencies: ["HSMScheduler", "PKCS11", "SoftCrypto"],
                     swiftSettings: swiftSettings),
@@ -97,7 +100,7 @@ let package = Package(
         .testTarget(name: "PersonaServerTests", dependencies: ["PersonaServer", "PersonaServices"], swiftSettings: swiftSettings),
         .testTarget(name: "KeyRegistryTests", dependencies: ["KeyRegistry"], swiftSettings: swiftSettings),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: swiftSettings),
-        .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "SoftCrypto"],
+        .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "SoftCrypto", "TestSupport"],
                     swiftSettings: swiftSettings),
     ]
 )

@@ -18,7 +18,6 @@ public struct SHA256: ~Copyable {
     deinit { EVP_MD_CTX_free(context) }
 
     /// Adds bytes to the hash.
-    /// Adds bytes to the hash.
     public mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
     }
