@@ -1,1 +1,0 @@
-// HSMScheduler: placeholder until its issue lands.
