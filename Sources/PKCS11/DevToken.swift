@@ -64,10 +64,10 @@ public enum DevToken {
     }
 
     /// Prepares `folder`, loads SoftHSM2, creates the token `label` if it does not exist, and
-    /// logs in. Safe to call concurrently from several threads of one process.
+    /// logs in (unless `login` is false). Safe to call concurrently from several threads.
     /// - Throws: `.devToken` when SoftHSM2 was already loaded with another SOFTHSM2_CONF.
     public static func open(folder: String, label: String,
-                            modulePath: String = defaultModulePath) throws(PKCS11Error) -> Token {
+                            modulePath: String = defaultModulePath, login: Bool = true) throws(PKCS11Error) -> Token {
         try creation.withLock { (_) throws(PKCS11Error) -> Token in
             let conf = try prepare(folder: folder)
             let module = try PKCS11Module.load(path: modulePath)
@@ -83,7 +83,7 @@ public enum DevToken {
             } else {
                 token = try initialize(module: module, label: label, pin: pin)
             }
-            try token.login(pin: pin)
+            if login { try token.login(pin: pin) }
             return token
         }
     }
@@ -100,7 +100,8 @@ public enum DevToken {
         guard let free else {
             throw PKCS11Error(code: .devToken, function: "DevToken.open", message: "no uninitialised slot")
         }
-        var soPIN = Array(pin.bytes.reversed()) + Array("so".utf8)
+        // The SO PIN of a dev token is never needed again after C_InitPIN: make it random.
+        var soPIN = Array((0..<16).map { _ in UInt8.random(in: 0x61...0x7A) })
         var padded = Array(label.utf8) + [UInt8](repeating: 0x20, count: 32 - label.utf8.count)
         let f = module.functions.pointee
         let rv = soPIN.withUnsafeMutableBufferPointer { so in

@@ -101,3 +101,14 @@ extension [UInt8] {
     /// Lower-case hex.
     var hex: String { map { String(format2: $0).lowercased() }.joined() }
 }
+
+/// Decoding of the token's public-key attributes, exposed for the registry and for tests of
+/// vendor quirks.
+public enum PublicKeyDecoding {
+    /// The public key described by CKA_EC_PARAMS and CKA_EC_POINT. Accepts the point raw or
+    /// DER-wrapped, and Ed25519 params as the OID or the printable string "edwards25519".
+    /// - Throws: `.unexpectedData` for any other encoding.
+    public static func decode(ecParams: [UInt8], ecPoint: [UInt8]) throws(PKCS11Error) -> PublicKey {
+        try PublicKey.decodePoint(ecPoint, curve: PublicKey.curve(ecParams: ecParams))
+    }
+}
