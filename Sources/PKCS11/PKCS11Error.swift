@@ -90,14 +90,20 @@ extension PKCS11Error {
     /// The device itself failed (CKR_DEVICE_ERROR, CKR_DEVICE_MEMORY, CKR_GENERAL_ERROR):
     /// the backend is suspect; another backend may succeed.
     public var isDeviceFault: Bool {
-        guard let rv = returnValue else { return false }
+        guard let rv = returnValue, !isAuthenticationFailure else { return false }
         return rv == 0x30 || rv == 0x31 || rv == 0x05 || requiresReinitialization
+    }
+
+    /// An AEAD tag did not verify. Modules disagree on how to say so: CKR_ENCRYPTED_DATA_INVALID
+    /// is the standard answer, SoftHSM2 2.6.1 returns CKR_GENERAL_ERROR from C_Decrypt for GCM.
+    public var isAuthenticationFailure: Bool {
+        function == "C_Decrypt" && (returnValue == 0x40 || returnValue == 0x05)
     }
 
     /// The caller's input was rejected (data, mechanism or key type).
     public var isInputRejected: Bool {
         guard let rv = returnValue else { return code == .invalidArgument }
-        return [0x20, 0x21, 0x40, 0x41, 0x63, 0x68, 0x70, 0x71, 0xC0, 0xC1, 0x150, 0x12].contains(rv)
+        return isAuthenticationFailure || [0x20, 0x21, 0x40, 0x41, 0x63, 0x68, 0x70, 0x71, 0xC0, 0xC1, 0x150, 0x12].contains(rv)
     }
 }
 
