@@ -1,1 +1,240 @@
-// HSMScheduler: placeholder until its issue lands.
+// The HSM session scheduler: the async front door of the HSM layer. Callers await `sign`,
+// `encrypt` or `decrypt`; the request becomes a job routed to the least-loaded healthy backend that
+// may hold the key, queued fairly per client, run in a batch by a worker that owns a session, and
+// completed from that worker's thread. Work on a failing backend moves to another one; nothing is
+// dropped except by an explicit error (deadline, queue full, no backend, bad request).
+
+import Dispatch
+import Foundation
+import PKCS11
+import Synchronization
+
+/// Schedules HSM operations over one or more backends. Call `shutdown()` when done: worker
+/// threads keep the scheduler alive until then.
+public final class HSMScheduler: Sendable {
+    /// Scheduler tuning.
+    public let configuration: SchedulerConfiguration
+    let backends: [Backend]
+    private let running = Atomic<Bool>(true)
+    private let monitorExited = DispatchSemaphore(value: 0)
+
+    /// Starts workers and the health monitor for `backends`.
+    /// - Throws: `HSMError(.invalidArgument)` for an empty or malformed backend list.
+    public init(configuration: SchedulerConfiguration = SchedulerConfiguration(),
+                backends: [BackendConfiguration]) throws {
+        guard !backends.isEmpty, backends.allSatisfy({ $0.sessions > 0 }),
+              Set(backends.map(\.name)).count == backends.count else {
+            throw HSMError(.invalidArgument, "need at least one backend, unique names and sessions > 0")
+        }
+        guard configuration.batchSize > 0, configuration.queueCapacity > 0 else {
+            throw HSMError(.invalidArgument, "batch size and queue capacity must be positive")
+        }
+        self.configuration = configuration
+        self.backends = backends.enumerated().map { Backend(index: $0, configuration: $1, scheduler: configuration) }
+        for backend in self.backends {
+            for i in 0..<backend.configuration.sessions { startWorker(on: backend, number: i) }
+        }
+        let monitor = Thread { [self] in runHealthMonitor() }
+        monitor.name = "hsm-health"
+        monitor.start()
+    }
+
+    func startWorker(on backend: Backend, number: Int) {
+        let worker = Worker(backend: backend, scheduler: self)
+        backend.workers.withLock { $0.append(worker) }
+        worker.start(name: "hsm-\(backend.name)-\(number)")
+    }
+
+    func makeRunner(for backend: Backend) -> any BatchRunner {
+        switch backend.configuration.mode {
+        case .threads: InProcessRunner(configuration: backend.configuration)
+        case .processes(let executable): ProcessRunner(configuration: backend.configuration, executable: executable)
+        }
+    }
+
+    // MARK: Public API
+
+    /// Signs `message` with the key whose CKA_ID is `key.id`.
+    /// - Parameters:
+    ///   - client: fairness identity (e.g. the caller's certificate identity or a batch job id).
+    ///   - deadline: when the result stops being useful; defaults to now + `defaultTimeout`.
+    /// - Throws: `HSMError`.
+    public func sign(_ message: [UInt8], key: KeyReference, mechanism: SignatureMechanism,
+                     ecdsaFormat: ECDSAFormat = .raw, client: String = "",
+                     deadline: ContinuousClock.Instant? = nil) async throws -> [UInt8] {
+        guard case .signature(let s) = try await perform(.sign(message: message, mechanism: mechanism, ecdsaFormat: ecdsaFormat),
+                                                         key: key, client: client, deadline: deadline) else {
+            throw HSMError(.internal, "unexpected result kind")
+        }
+        return s
+    }
+
+    /// AES-256-GCM encryption with an HSM-generated IV.
+    public func encrypt(_ plaintext: [UInt8], aad: [UInt8] = [], key: KeyReference, client: String = "",
+                        deadline: ContinuousClock.Instant? = nil) async throws -> GCMSealedBox {
+        guard case .sealed(let box) = try await perform(.encrypt(plaintext: plaintext, aad: aad), key: key,
+                                                        client: client, deadline: deadline) else {
+            throw HSMError(.internal, "unexpected result kind")
+        }
+        return box
+    }
+
+    /// AES-256-GCM decryption; a wrong tag is `.invalidArgument`.
+    public func decrypt(_ box: GCMSealedBox, aad: [UInt8] = [], key: KeyReference, client: String = "",
+                        deadline: ContinuousClock.Instant? = nil) async throws -> [UInt8] {
+        guard case .plaintext(let p) = try await perform(.decrypt(box: box, aad: aad), key: key,
+                                                         client: client, deadline: deadline) else {
+            throw HSMError(.internal, "unexpected result kind")
+        }
+        return p
+    }
+
+    /// Runs any operation. Cancelling the calling task fails the request with `.cancelled`
+    /// unless a worker already completed it.
+    /// - Throws: `HSMError`.
+    public func perform(_ operation: HSMOperation, key: KeyReference, client: String = "",
+                        deadline: ContinuousClock.Instant? = nil) async throws -> HSMResult {
+        guard running.load(ordering: .relaxed) else {
+            throw HSMError(.unavailable(retryAfter: .seconds(1)), "scheduler is shut down")
+        }
+        let job = Job(key: key, operation: operation, client: client,
+                      deadline: deadline ?? .now + configuration.defaultTimeout)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                job.attach(continuation)
+                route(job)
+            }
+        } onCancel: {
+            job.complete(.failure(HSMError(.cancelled, "cancelled by the caller")))
+        }
+    }
+
+    // MARK: Routing
+
+    /// Queues `job` on the best eligible backend, or completes it with the reason it cannot run.
+    func route(_ job: Job) {
+        if job.isDone { return }
+        if job.isExpired() {
+            job.complete(.failure(HSMError(.deadlineExceeded, "deadline passed before the request could run")))
+            return
+        }
+        let tried = job.triedBackends
+        var candidates = backends.filter { $0.isHealthy && !tried.contains($0.index) && !$0.isKnownMissing(job.key) }
+        if candidates.count > 1 { candidates.sort { $0.load < $1.load } }
+        var sawFull = false
+        for backend in candidates {
+            switch backend.enqueue(job) {
+            case .queued: return
+            case .full: sawFull = true
+            case .unavailable: continue
+            }
+        }
+        let (missingOn, lastError) = job.failureSummary
+        if sawFull {
+            job.complete(.failure(HSMError(.queueFull(retryAfter: retryHint()), "all eligible HSM queues are full")))
+        } else if !missingOn.isEmpty && missingOn.count == tried.count
+                    && backends.allSatisfy({ missingOn.contains($0.index) || !$0.isHealthy }) {
+            job.complete(.failure(HSMError(.notFound, "no backend holds \(job.key)")))
+        } else if candidates.isEmpty && tried.isEmpty && backends.contains(where: { $0.isHealthy }) {
+            job.complete(.failure(HSMError(.notFound, "no backend holds \(job.key)")))
+        } else {
+            var error = lastError ?? HSMError(.unavailable(retryAfter: retryHint()), "no healthy HSM backend")
+            error.kind = .unavailable(retryAfter: retryHint())
+            job.complete(.failure(error))
+        }
+    }
+
+    /// How long a rejected caller should wait: the time to drain the shortest queue, within bounds.
+    func retryHint() -> Duration {
+        let healthy = backends.filter(\.isHealthy)
+        guard let shortest = healthy.map({ $0.queued.load(ordering: .relaxed) }).min() else { return .milliseconds(500) }
+        // Assume ~5k ops/s per backend when nothing better is known.
+        let millis = min(max(shortest / 5, 5), 1000)
+        return .milliseconds(millis)
+    }
+
+    /// Delivers a worker's outcomes; moves work off a backend that failed.
+    func handle(outcomes: [ExecutionOutcome], of jobs: [Job], on backend: Backend) {
+        var reroute: [Job] = []
+        var fault: HSMError?
+        for (job, outcome) in zip(jobs, outcomes) {
+            switch outcome {
+            case .done(let result):
+                if job.complete(.success(result)) { backend.completed.add(1, ordering: .relaxed) }
+            case .failed(let error):
+                job.complete(.failure(error))
+            case .expired:
+                job.complete(.failure(HSMError(.deadlineExceeded, "deadline passed before the HSM call", backend: backend.name)))
+            case .keyMissing:
+                backend.noteMissing(job.key)
+                job.recordFailure(on: backend.index, error: HSMError(.notFound, "key missing", backend: backend.name), keyMissing: true)
+                reroute.append(job)
+            case .backendFault(let error):
+                fault = error
+                job.recordFailure(on: backend.index, error: error, keyMissing: false)
+                reroute.append(job)
+            }
+        }
+        if let fault { reroute += takeOutOfRotation(backend, reason: fault.description) }
+        for job in reroute where !job.isDone {
+            backend.failovers.add(1, ordering: .relaxed)
+            route(job)
+        }
+    }
+
+    /// Marks `backend` unhealthy and returns its queued jobs (each marked as tried there).
+    func takeOutOfRotation(_ backend: Backend, reason: String) -> [Job] {
+        let drained = backend.markUnhealthy(reason)
+        for job in drained {
+            job.recordFailure(on: backend.index, error: HSMError(.unavailable(retryAfter: .milliseconds(100)), reason,
+                                                                 backend: backend.name), keyMissing: false)
+        }
+        return drained
+    }
+
+    // MARK: Lifecycle and status
+
+    /// Health and counters of every backend.
+    public func backendStatus() -> [BackendStatus] {
+        backends.map { b in
+            BackendStatus(name: b.name, healthy: b.isHealthy, queued: b.queued.load(ordering: .relaxed),
+                          completed: b.completed.load(ordering: .relaxed), failovers: b.failovers.load(ordering: .relaxed),
+                          probeLatency: .microseconds(b.probeLatencyMicros.load(ordering: .relaxed)),
+                          reason: b.unhealthyReason.withLock { $0 })
+        }
+    }
+
+    /// Stops accepting work, fails queued jobs with `.unavailable`, and waits (bounded) for
+    /// workers to close their sessions.
+    public func shutdown(timeout: Duration = .seconds(5)) {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        for backend in backends {
+            for job in backend.stop() {
+                job.complete(.failure(HSMError(.unavailable(retryAfter: .seconds(1)), "scheduler shut down", backend: backend.name)))
+            }
+        }
+        for backend in backends {
+            for worker in backend.workers.withLock({ $0 }) where !worker.retired.load(ordering: .relaxed) {
+                _ = worker.join(timeout: timeout)
+            }
+        }
+        _ = monitorExited.wait(timeout: .now() + .seconds(2))
+    }
+
+    var isRunning: Bool { running.load(ordering: .relaxed) }
+    func monitorDidExit() { monitorExited.signal() }
+}
+
+/// A snapshot of one backend.
+public struct BackendStatus: Sendable {
+    public var name: String
+    public var healthy: Bool
+    public var queued: Int
+    public var completed: Int
+    /// Jobs moved off this backend to another.
+    public var failovers: Int
+    /// Latency of the last health probe.
+    public var probeLatency: Duration
+    /// Why the backend is out of rotation (empty when healthy).
+    public var reason: String
+}

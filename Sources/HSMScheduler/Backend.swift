@@ -1,0 +1,112 @@
+// One HSM node as the scheduler sees it: a bounded fair queue, the worker threads draining it, a
+// health flag and the counters the router and health monitor read. The queue and its condition
+// variable are the only shared mutable state between callers and workers.
+
+import Foundation
+import PKCS11
+import Synchronization
+
+final class Backend: @unchecked Sendable {
+    let index: Int
+    let configuration: BackendConfiguration
+    private let condition = NSCondition()
+    private var queue: FairQueue          // guarded by condition
+    private var stopped = false           // guarded by condition
+    /// Keys this backend reported missing (cleared when it comes back from unhealthy).
+    private let missingKeys = Mutex<Set<KeyReference>>([])
+
+    let healthy = Atomic<Bool>(true)
+    let queued = Atomic<Int>(0)
+    let completed = Atomic<Int>(0)
+    let failovers = Atomic<Int>(0)
+    /// Last probe latency in microseconds.
+    let probeLatencyMicros = Atomic<Int>(0)
+    let lastProbe = Mutex<ContinuousClock.Instant>(.now)
+    let probeInFlight = Mutex<ContinuousClock.Instant?>(nil)
+    let unhealthyReason = Mutex<String>("")
+    /// The health probe's runner and a counter that abandons a stuck probe.
+    let probeRunner = Mutex<Worker.RunnerRef?>(nil)
+    let probeEpoch = Atomic<Int>(0)
+    /// Workers serving this backend (replaced when one hangs).
+    let workers = Mutex<[Worker]>([])
+
+    init(index: Int, configuration: BackendConfiguration, scheduler: SchedulerConfiguration) {
+        self.index = index
+        self.configuration = configuration
+        queue = FairQueue(capacity: scheduler.queueCapacity, perClientLimit: scheduler.perClientQueueLimit)
+    }
+
+    var name: String { configuration.name }
+    var isHealthy: Bool { healthy.load(ordering: .acquiring) }
+
+    enum EnqueueResult { case queued, full, unavailable }
+
+    func enqueue(_ job: Job) -> EnqueueResult {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped, isHealthy else { return .unavailable }
+        guard queue.push(job) else { return .full }
+        queued.store(queue.count, ordering: .relaxed)
+        condition.signal()
+        return .queued
+    }
+
+    /// Blocks until work is queued (and the backend is healthy), then takes up to `max` jobs.
+    /// Returns nil when the backend stops or `shouldExit` turns true.
+    func take(max: Int, shouldExit: () -> Bool) -> [Job]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while !stopped && !shouldExit() && (queue.count == 0 || !isHealthy) {
+            _ = condition.wait(until: Date(timeIntervalSinceNow: 0.25))
+        }
+        if stopped || shouldExit() { return nil }
+        let jobs = queue.pop(max: max)
+        queued.store(queue.count, ordering: .relaxed)
+        if queue.count > 0 { condition.signal() }
+        return jobs
+    }
+
+    /// Takes the backend out of rotation and returns its queued jobs for re-routing.
+    func markUnhealthy(_ reason: String) -> [Job] {
+        condition.lock()
+        defer { condition.unlock() }
+        if healthy.exchange(false, ordering: .acquiringAndReleasing) { unhealthyReason.withLock { $0 = reason } }
+        let drained = queue.drain()
+        queued.store(0, ordering: .relaxed)
+        return drained
+    }
+
+    /// Puts the backend back into rotation.
+    func markHealthy() {
+        condition.lock()
+        missingKeys.withLock { $0.removeAll() }
+        healthy.store(true, ordering: .releasing)
+        unhealthyReason.withLock { $0 = "" }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func noteMissing(_ key: KeyReference) { missingKeys.withLock { _ = $0.insert(key) } }
+    func isKnownMissing(_ key: KeyReference) -> Bool { missingKeys.withLock { $0.contains(key) } }
+
+    /// Wakes every waiting worker (after retiring one, or on stop).
+    func wakeAll() {
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Stops the backend: workers exit; queued jobs are returned to be failed.
+    func stop() -> [Job] {
+        condition.lock()
+        stopped = true
+        let drained = queue.drain()
+        queued.store(0, ordering: .relaxed)
+        condition.broadcast()
+        condition.unlock()
+        return drained
+    }
+
+    /// Load per session, for routing.
+    var load: Double { Double(queued.load(ordering: .relaxed)) / Double(max(configuration.sessions, 1)) }
+}

@@ -1,0 +1,50 @@
+// The seam between a worker thread and where its session lives: in this process
+// (`InProcessRunner`) or in an HSM worker process (`ProcessRunner`). A worker hands a whole batch
+// over at once so the process runner can ship it in one round trip.
+
+import PKCS11
+
+protocol BatchRunner: AnyObject {
+    /// Runs `items` in order and returns one outcome per item.
+    func run(_ items: [WorkItem]) -> [ExecutionOutcome]
+    /// A health probe (session answers; health key signs).
+    func probe(healthKey: KeyReference?) -> ExecutionOutcome
+    /// Called from another thread when this runner is stuck: stop it if possible (kill the
+    /// worker process); an in-process session cannot be interrupted.
+    func abort()
+}
+
+/// One operation as shipped to a runner.
+struct WorkItem: Sendable {
+    var key: KeyReference
+    var operation: HSMOperation
+    var deadline: ContinuousClock.Instant?
+}
+
+/// Runs batches on a session owned by the calling thread.
+final class InProcessRunner: BatchRunner {
+    private let executor: SessionExecutor
+
+    init(configuration: BackendConfiguration) {
+        executor = SessionExecutor(backendName: configuration.name, modulePath: configuration.modulePath,
+                                   tokenLabel: configuration.tokenLabel, pin: configuration.pin)
+    }
+
+    func run(_ items: [WorkItem]) -> [ExecutionOutcome] {
+        var outcomes: [ExecutionOutcome] = []
+        outcomes.reserveCapacity(items.count)
+        var broken: ExecutionOutcome?
+        for item in items {
+            // Once the backend has failed, do not hammer it with the rest of the batch.
+            if let broken { outcomes.append(broken); continue }
+            let outcome = executor.execute(item.operation, key: item.key, deadline: item.deadline)
+            if case .backendFault = outcome { broken = outcome }
+            outcomes.append(outcome)
+        }
+        return outcomes
+    }
+
+    func probe(healthKey: KeyReference?) -> ExecutionOutcome { executor.probe(healthKey: healthKey) }
+
+    func abort() {}
+}

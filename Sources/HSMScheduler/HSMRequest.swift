@@ -1,0 +1,31 @@
+// What callers ask the HSM to do. Keys are referenced by CKA_ID, the one identifier every backend
+// holding a replica of the key agrees on; object handles never leave a worker.
+
+import PKCS11
+
+/// A key, by its CKA_ID (shared by all backends holding a replica).
+public struct KeyReference: Hashable, Sendable, CustomStringConvertible {
+    public var id: [UInt8]
+    public init(id: [UInt8]) { self.id = id }
+    public var description: String { "key(" + id.map { String($0, radix: 16) }.joined() + ")" }
+}
+
+/// One operation on a key.
+public enum HSMOperation: Sendable {
+    case sign(message: [UInt8], mechanism: SignatureMechanism, ecdsaFormat: ECDSAFormat)
+    /// AES-256-GCM with an IV generated inside the HSM.
+    case encrypt(plaintext: [UInt8], aad: [UInt8])
+    case decrypt(box: GCMSealedBox, aad: [UInt8])
+
+    var keyClass: ObjectClass {
+        if case .sign = self { return .privateKey }
+        return .secretKey
+    }
+}
+
+/// The result of an `HSMOperation`.
+public enum HSMResult: Sendable, Equatable {
+    case signature([UInt8])
+    case sealed(GCMSealedBox)
+    case plaintext([UInt8])
+}

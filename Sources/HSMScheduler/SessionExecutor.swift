@@ -1,0 +1,161 @@
+// Runs operations on one logged-in session with the recovery rules of docs/DESIGN.md §4: reopen
+// the session on CKR_SESSION_HANDLE_INVALID / CKR_OPERATION_ACTIVE, find the key again by CKA_ID on
+// CKR_OBJECT_HANDLE_INVALID, re-initialise the module on CKR_DEVICE_REMOVED /
+// CKR_CRYPTOKI_NOT_INITIALIZED. Key handles (and key types, to reject a wrong mechanism before the
+// HSM sees it) are cached per session. Used by in-process worker threads and, unchanged, inside
+// HSM worker processes. Owned by one thread at a time.
+
+import PKCS11
+
+/// The outcome of one operation on a backend.
+enum ExecutionOutcome: Sendable {
+    case done(HSMResult)
+    /// The request is wrong or not allowed; another backend would say the same.
+    case failed(HSMError)
+    /// This backend has no such key; another one may.
+    case keyMissing
+    /// The backend is broken; the work should move to another backend.
+    case backendFault(HSMError)
+    /// The deadline passed before the HSM call.
+    case expired
+}
+
+final class SessionExecutor {
+    let backendName: String
+    private let modulePath: String
+    private let tokenLabel: String
+    private let pin: PIN
+    private var session: Session?
+    private var keys: [CacheKey: (handle: ObjectHandle, type: KeyType)] = [:]
+
+    private struct CacheKey: Hashable { var id: [UInt8]; var objectClass: ObjectClass }
+
+    init(backendName: String, modulePath: String, tokenLabel: String, pin: PIN) {
+        self.backendName = backendName
+        self.modulePath = modulePath
+        self.tokenLabel = tokenLabel
+        self.pin = pin
+    }
+
+    /// The session, opened (and the token logged in) on first use or after it went stale.
+    private func liveSession() throws(PKCS11Error) -> Session {
+        if let session, !session.isStale { return session }
+        session = nil
+        keys.removeAll()
+        let module = try PKCS11Module.load(path: modulePath)
+        let token = try module.token(label: tokenLabel)
+        try token.login(pin: pin)
+        let fresh = try token.openSession()
+        session = fresh
+        return fresh
+    }
+
+    /// Drops the session (the next call opens a new one).
+    func reset() {
+        session = nil
+        keys.removeAll()
+    }
+
+    /// Runs one operation, recovering from lost sessions and handles; checks the deadline before
+    /// every HSM call.
+    func execute(_ operation: HSMOperation, key: KeyReference, deadline: ContinuousClock.Instant?) -> ExecutionOutcome {
+        var lastError: PKCS11Error?
+        for _ in 0..<3 {
+            if let deadline, ContinuousClock.now >= deadline { return .expired }
+            do throws(PKCS11Error) {
+                let session = try liveSession()
+                let cacheKey = CacheKey(id: key.id, objectClass: operation.keyClass)
+                let cached: (handle: ObjectHandle, type: KeyType)
+                if let hit = keys[cacheKey] {
+                    cached = hit
+                } else {
+                    guard let handle = try session.findKey(id: key.id, objectClass: operation.keyClass) else { return .keyMissing }
+                    let type = KeyType(rawValue: try session.ulongAttribute(.keyType, of: handle) ?? 0)
+                    cached = (handle, type)
+                    keys[cacheKey] = cached
+                }
+                if let mismatch = Self.mismatch(operation, keyType: cached.type) {
+                    return .failed(HSMError(.invalidArgument, mismatch, backend: backendName))
+                }
+                if let deadline, ContinuousClock.now >= deadline { return .expired }
+                return .done(try perform(operation, key: cached.handle, session: session))
+            } catch {
+                lastError = error
+                if let final = recover(from: error) { return final }
+            }
+        }
+        return .backendFault(HSMError(.unavailable(retryAfter: .milliseconds(100)), "recovery did not help",
+                                      backend: backendName, cause: lastError))
+    }
+
+    private func perform(_ operation: HSMOperation, key: ObjectHandle, session: Session) throws(PKCS11Error) -> HSMResult {
+        switch operation {
+        case .sign(let message, let mechanism, let format):
+            return .signature(try session.sign(message, key: key, mechanism: mechanism, ecdsaFormat: format))
+        case .encrypt(let plaintext, let aad):
+            return .sealed(try session.encryptGCM(plaintext, key: key, aad: aad))
+        case .decrypt(let box, let aad):
+            return .plaintext(try session.decryptGCM(box, key: key, aad: aad))
+        }
+    }
+
+    private static func mismatch(_ operation: HSMOperation, keyType: KeyType) -> String? {
+        let expected: KeyType
+        switch operation {
+        case .sign(_, .ed25519, _): expected = .ecEdwards
+        case .sign(_, .ecdsaP256SHA256, _): expected = .ec
+        case .sign(_, .rsaPKCS1SHA256, _), .sign(_, .rsaPSSSHA256, _): expected = .rsa
+        case .encrypt, .decrypt: expected = .aes
+        }
+        return keyType == expected ? nil : "key type 0x\(String(keyType.rawValue, radix: 16)) does not fit the operation"
+    }
+
+    /// Applies the recovery rule for `error`: nil when the call should be retried (session,
+    /// handles or module were reset), else the final outcome.
+    private func recover(from error: PKCS11Error) -> ExecutionOutcome? {
+        if error.invalidatesSession {
+            reset()
+            return nil
+        }
+        if error.invalidatesObjectHandle {
+            keys.removeAll()
+            return nil
+        }
+        if error.requiresReinitialization {
+            let generation = session?.generation
+            reset()
+            do throws(PKCS11Error) {
+                try PKCS11Module.load(path: modulePath).reinitialize(ifGeneration: generation)
+                return nil
+            } catch {
+                return .backendFault(HSMError(.unavailable(retryAfter: .milliseconds(200)), "re-initialisation failed",
+                                              backend: backendName, cause: error))
+            }
+        }
+        if error.isDeviceFault || error.code != .cryptoki {
+            return .backendFault(HSMError(.unavailable(retryAfter: .milliseconds(100)), "device fault",
+                                          backend: backendName, cause: error))
+        }
+        return .failed(HSMError.from(error, backend: backendName))
+    }
+
+    /// Health probe: the session answers and, if given, the health key (Ed25519) signs.
+    func probe(healthKey: KeyReference?) -> ExecutionOutcome {
+        if let healthKey {
+            return execute(.sign(message: Array("health".utf8), mechanism: .ed25519, ecdsaFormat: .raw), key: healthKey,
+                           deadline: nil)
+        }
+        var lastError: PKCS11Error?
+        for _ in 0..<3 {
+            do throws(PKCS11Error) {
+                try liveSession().ping()
+                return .done(.plaintext([]))
+            } catch {
+                lastError = error
+                if let final = recover(from: error) { return final }
+            }
+        }
+        return .backendFault(HSMError(.unavailable(retryAfter: .milliseconds(100)), "probe failed",
+                                      backend: backendName, cause: lastError))
+    }
+}

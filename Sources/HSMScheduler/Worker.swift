@@ -1,0 +1,70 @@
+// A worker: one thread outside Swift's cooperative pool that owns one session (directly, or
+// through a worker process) and drains its backend's queue B jobs at a time. Blocking PKCS#11 calls
+// therefore never occupy an async executor thread. The health monitor reads `busySince` to spot a
+// worker stuck inside the HSM and can steal its batch.
+
+import Dispatch
+import Foundation
+import Synchronization
+
+final class Worker: @unchecked Sendable {
+    let backend: Backend
+    private let scheduler: HSMScheduler
+    /// Uptime nanoseconds when the current batch started; 0 when idle.
+    let busySince = Atomic<UInt64>(0)
+    /// The batch being run (the monitor steals it when the worker hangs).
+    let current = Mutex<[Job]>([])
+    /// Set when the worker was declared hung or the pool shrinks: exit after the current batch.
+    let retired = Atomic<Bool>(false)
+    private let runnerBox = Mutex<RunnerRef?>(nil)
+    private let exited = DispatchSemaphore(value: 0)
+
+    struct RunnerRef: @unchecked Sendable { let runner: any BatchRunner }
+
+    init(backend: Backend, scheduler: HSMScheduler) {
+        self.backend = backend
+        self.scheduler = scheduler
+    }
+
+    func start(name: String) {
+        let thread = Thread { [self] in loop() }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Interrupts a stuck runner (kills its worker process; no-op in-process).
+    func abort() { runnerBox.withLock { $0 }?.runner.abort() }
+
+    /// Waits (bounded) for the thread to leave its loop.
+    func join(timeout: Duration) -> Bool {
+        exited.wait(timeout: .now() + .milliseconds(Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))) == .success
+    }
+
+    private func loop() {
+        defer { exited.signal() }
+        let runner = scheduler.makeRunner(for: backend)
+        runnerBox.withLock { $0 = RunnerRef(runner: runner) }
+        defer { runnerBox.withLock { $0 = nil } }
+        let batchSize = scheduler.configuration.batchSize
+        while let jobs = backend.take(max: batchSize, shouldExit: { retired.load(ordering: .relaxed) }) {
+            let now = ContinuousClock.now
+            var live: [Job] = []
+            live.reserveCapacity(jobs.count)
+            for job in jobs where !job.isDone {
+                if job.isExpired(at: now) {
+                    job.complete(.failure(HSMError(.deadlineExceeded, "deadline passed while queued", backend: backend.name)))
+                } else {
+                    live.append(job)
+                }
+            }
+            if live.isEmpty { continue }
+            current.withLock { $0 = live }
+            busySince.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
+            let outcomes = runner.run(live.map { WorkItem(key: $0.key, operation: $0.operation, deadline: $0.deadline) })
+            busySince.store(0, ordering: .releasing)
+            current.withLock { $0 = [] }
+            scheduler.handle(outcomes: outcomes, of: live, on: backend)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// PKCS11: placeholder until its issue lands.

@@ -1,1 +1,0 @@
-// HSMSchedulerTests placeholder

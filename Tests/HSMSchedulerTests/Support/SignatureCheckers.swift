@@ -1,0 +1,81 @@
+// Two independent verifiers for every signature the token makes: OpenSSL called in-process, and
+// pyca/cryptography in a subprocess (Tests/interop/hsm_verify.py). Neither shares code with the
+// PKCS#11 layer, so a signature that passes both was made correctly.
+
+import COpenSSL
+import Foundation
+import PKCS11
+
+/// One signature to verify.
+struct SignatureCase {
+    var key: PublicKey
+    var mechanism: SignatureMechanism
+    var message: [UInt8]
+    var signature: [UInt8]
+    var derECDSA = false
+}
+
+enum OpenSSLCheck {
+    /// Verifies with OpenSSL's EVP_DigestVerify.
+    static func verify(_ c: SignatureCase) -> Bool {
+        let spki = c.key.spkiDER
+        let pkey: OpaquePointer? = spki.withUnsafeBufferPointer { buf in
+            var p: UnsafePointer<UInt8>? = buf.baseAddress
+            return d2i_PUBKEY(nil, &p, buf.count)
+        }
+        guard let pkey else { return false }
+        defer { EVP_PKEY_free(pkey) }
+        guard let ctx = EVP_MD_CTX_new() else { return false }
+        defer { EVP_MD_CTX_free(ctx) }
+        var pctx: OpaquePointer?
+        let md = c.mechanism == .ed25519 ? nil : EVP_sha256()
+        guard EVP_DigestVerifyInit(ctx, &pctx, md, nil, pkey) == 1 else { return false }
+        if c.mechanism == .rsaPSSSHA256 {
+            guard EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1,
+                  EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) == 1,
+                  EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) == 1 else { return false }
+        }
+        var signature = c.signature
+        if c.mechanism == .ecdsaP256SHA256 && !c.derECDSA {
+            guard let der = try? ECDSASignatureEncoding.der(fromRaw: signature) else { return false }
+            signature = der
+        }
+        return signature.withUnsafeBufferPointer { s in
+            c.message.withUnsafeBufferPointer { m in
+                EVP_DigestVerify(ctx, s.baseAddress, s.count, m.baseAddress, m.count) == 1
+            }
+        }
+    }
+}
+
+enum PythonCheck {
+    /// Runs hsm_verify.py over all cases; returns (exit status, output).
+    static func verify(_ cases: [SignatureCase], expect: Bool = true) throws -> (Int32, String) {
+        var input = ""
+        for c in cases {
+            let alg = c.mechanism == .ecdsaP256SHA256 && c.derECDSA ? "ecdsaP256SHA256DER" : c.mechanism.rawValue
+            input += "{\"alg\":\"\(alg)\",\"spki\":\"\(c.key.spkiDER.hexString)\",\"msg\":\"\(c.message.hexString)\","
+                + "\"sig\":\"\(c.signature.hexString)\",\"expect\":\(expect)}\n"
+        }
+        return try runPython(script: "Tests/interop/hsm_verify.py", input: input)
+    }
+
+    static func runPython(script: String, arguments: [String] = [], input: String) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", TestHSM.packageRoot.appendingPathComponent(script).path] + arguments
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stdout
+        try process.run()
+        let writer = Thread {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try? stdin.fileHandleForWriting.close()
+        }
+        writer.start()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+}

@@ -1,0 +1,56 @@
+// The shared SoftHSM2 fixture of this test process. SoftHSM2 reads SOFTHSM2_CONF once, at
+// C_Initialize, and Cryptoki allows one C_Initialize per process, while Swift Testing runs suites
+// concurrently in one process. So: one temp token folder per test process (created on first use,
+// removed at exit), one module initialisation, and one token per suite, each with its own label,
+// so suites never see each other's objects.
+
+import Foundation
+import PKCS11
+
+enum TestHSM {
+    /// This process's token folder.
+    static let folder: String = {
+        let path = NSTemporaryDirectory() + "personahsm-p11-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        folderForCleanup = strdup(path)
+        atexit {
+            if let p = folderForCleanup { _ = try? FileManager.default.removeItem(atPath: String(cString: p)) }
+        }
+        return path
+    }()
+
+    nonisolated(unsafe) private static var folderForCleanup: UnsafeMutablePointer<CChar>?
+
+    /// The token labelled `label` in this process's folder, created and logged in on first use.
+    static func token(_ label: String) throws -> Token {
+        try DevToken.open(folder: folder, label: label)
+    }
+
+    /// The package root (for ../shared and Tests/interop).
+    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A random CKA_ID.
+    static func newID() -> [UInt8] { (0..<16).map { _ in UInt8.random(in: 0...255) } }
+}
+
+extension [UInt8] {
+    init(hex: String) {
+        var out: [UInt8] = []
+        var chars = hex.utf8.makeIterator()
+        while let a = chars.next(), let b = chars.next() {
+            out.append(UInt8(Swift.min(Int(hexNibble(a)), 15) << 4 | Int(hexNibble(b))))
+        }
+        self = out
+    }
+    var hexString: String { map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined() }
+}
+
+private func hexNibble(_ c: UInt8) -> UInt8 {
+    switch c {
+    case 48...57: c - 48
+    case 97...102: c - 87
+    case 65...70: c - 55
+    default: 0
+    }
+}
