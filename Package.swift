@@ -84,7 +84,7 @@ let package = Package(
                     resources: [.copy("Golden")], swiftSettings: swiftSettings),
         .testTarget(name: "PersonaProtosTests", dependencies: ["PersonaProtos"], swiftSettings: swiftSettings),
         // Shared test helpers (Wycheproof loader, ../shared paths) for any test target.
-        .target(name: "TestSupport", dependencies: ["SoftCrypto"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["SoftCrypto", "PKCS11"], path: "Tests/TestSupport",
                 swiftSettings: swiftSettings),
         .testTarget(name: "SoftCryptoTests", dependencies: ["SoftCrypto", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PKCS11Tests", dependencies: ["PKCS11", "SoftCrypto", "COpenSSL"], swiftSettings: swiftSettings),
@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
         .testTarget(name: "LoadHarnessTests", dependencies: ["LoadHarness"], swiftSettings: swiftSettings),
         .testTarget(name: "PersonaServerTests", dependencies: ["PersonaServer", "PersonaServices"], swiftSettings: swiftSettings),
-        .testTarget(name: "KeyRegistryTests", dependencies: ["KeyRegistry"], swiftSettings: swiftSettings),
+        .testTarget(name: "KeyRegistryTests", dependencies: ["KeyRegistry", "PKCS11", "SoftCrypto", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: swiftSettings),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "SoftCrypto", "TestSupport"],
                     swiftSettings: swiftSettings),

@@ -2,6 +2,8 @@
 // pointing at material in the HSM by CKA_ID. This record is what the registry stores on the
 // token (as a data object next to the key material), so a replicated HSM carries it.
 
+import Foundation
+
 /// Algorithms a key can have (mirrors `persona.hsm.v1.Algorithm`).
 public enum KeyAlgorithm: String, Codable, Sendable, CaseIterable {
     case ed25519
@@ -69,6 +71,38 @@ public struct KeyVersionRecord: Codable, Hashable, Sendable {
         self.publicKeySPKI = publicKeySPKI
         self.didKey = didKey
         self.backends = backends
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, state, createdMillis, destroyAfterMillis, stateBeforeDestruction, hsmID, publicKeySPKI, didKey,
+             backends
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decode(UInt32.self, forKey: .version)
+        state = try c.decode(KeyVersionState.self, forKey: .state)
+        createdMillis = try c.decode(Int64.self, forKey: .createdMillis)
+        destroyAfterMillis = try c.decodeIfPresent(Int64.self, forKey: .destroyAfterMillis)
+        stateBeforeDestruction = try c.decodeIfPresent(KeyVersionState.self, forKey: .stateBeforeDestruction)
+        hsmID = try c.decode(String.self, forKey: .hsmID)
+        publicKeySPKI = try c.decodeIfPresent(Data.self, forKey: .publicKeySPKI).map { Array($0) }
+        didKey = try c.decodeIfPresent(String.self, forKey: .didKey)
+        backends = try c.decode([String].self, forKey: .backends)
+    }
+
+    /// SPKI bytes are stored as base64 (Data), not as an array of numbers.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(version, forKey: .version)
+        try c.encode(state, forKey: .state)
+        try c.encode(createdMillis, forKey: .createdMillis)
+        try c.encodeIfPresent(destroyAfterMillis, forKey: .destroyAfterMillis)
+        try c.encodeIfPresent(stateBeforeDestruction, forKey: .stateBeforeDestruction)
+        try c.encode(hsmID, forKey: .hsmID)
+        try c.encodeIfPresent(publicKeySPKI.map { Data($0) }, forKey: .publicKeySPKI)
+        try c.encodeIfPresent(didKey, forKey: .didKey)
+        try c.encode(backends, forKey: .backends)
     }
 
     /// May sign or encrypt.
