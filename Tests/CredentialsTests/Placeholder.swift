@@ -1,1 +1,0 @@
-// CredentialsTests placeholder
