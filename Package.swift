@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
         .testTarget(name: "LoadHarnessTests", dependencies: ["LoadHarness"], swiftSettings: swiftSettings),
         .testTarget(name: "PersonaServerTests", dependencies: ["PersonaServer", "PersonaServices"], swiftSettings: swiftSettings),
-        .testTarget(name: "KeyRegistryTests", dependencies: ["KeyRegistry", "PKCS11", "SoftCrypto", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "KeyRegistryTests", dependencies: ["KeyRegistry", "PKCS11", "SoftCrypto", "TestSupport", "Credentials"], swiftSettings: swiftSettings),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: swiftSettings),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "SoftCrypto", "TestSupport"],
                     swiftSettings: swiftSettings),

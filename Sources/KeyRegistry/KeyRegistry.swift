@@ -3,6 +3,7 @@
 // changes are serialised through one actor, written to the HSM first and cached after, so the
 // cache never claims what the HSM does not hold.
 
+import Credentials
 import Foundation
 import PKCS11
 import SoftCrypto
@@ -16,12 +17,7 @@ public struct KeyRegistryOptions: Sendable {
     public var defaultDestructionWaitMillis: Int64 = 30 * 86_400_000
     /// Shortest waiting period a caller may ask for (1 day; dev mode may lower it).
     public var minimumDestructionWaitMillis: Int64 = 86_400_000
-    /// Encodes a raw Ed25519 public key as a did:key (injected by the composition root).
-    public var didKey: @Sendable ([UInt8]) -> String?
-
-    public init(didKey: @escaping @Sendable ([UInt8]) -> String?) {
-        self.didKey = didKey
-    }
+    public init() {}
 }
 
 /// Names, versions and life cycle of every key.
@@ -209,7 +205,7 @@ public final class KeyRegistry: Sendable {
                                                 allowBackup: record.allowBackup)
         return KeyVersionRecord(version: number, state: .enabled, createdMillis: now(), hsmID: id.hexString,
                                 publicKeySPKI: material.publicKeySPKI,
-                                didKey: material.ed25519Raw.flatMap(options.didKey), backends: material.backends)
+                                didKey: material.ed25519Raw.flatMap { try? DIDKey(ed25519Raw: $0).did }, backends: material.backends)
     }
 
     /// CKA_ID bytes from the hex the record stores.

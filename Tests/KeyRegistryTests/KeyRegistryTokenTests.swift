@@ -2,6 +2,7 @@
 // non-extractable objects, metadata lives on the token and survives a reload, rotation on a
 // simulated clock adds versions, and destruction removes the material.
 
+import Credentials
 import Foundation
 import PKCS11
 import SoftCrypto
@@ -20,7 +21,7 @@ import TestSupport
     static func makeRegistry(label: String, clock: SimulatedClock) async throws -> (KeyRegistry, TokenKeyStore, Token) {
         let token = try TestHSM.token(label)
         let store = TokenKeyStore(nodes: [TokenNode(name: "node-1", cluster: "primary", token: token, pin: try TestHSM.pin())])
-        var options = KeyRegistryOptions { raw in "did:key:test-\(Array(raw[0..<4]).hexString)" }
+        var options = KeyRegistryOptions()
         options.minimumDestructionWaitMillis = 0
         let registry = try await KeyRegistry.open(store: store, options: options) { clock.now }
         return (registry, store, token)
@@ -32,10 +33,13 @@ import TestSupport
         let issuer = try await registry.create(name: "issuer-1", purpose: .signVerify, algorithm: .ed25519)
         let aes = try await registry.create(name: "data-1", purpose: .encryptDecrypt, algorithm: .aes256GCM)
         let version = try #require(issuer.primary)
-        #expect(version.didKey?.hasPrefix("did:key:test-") == true)
+        let did = try #require(version.didKey)
+        #expect(did.hasPrefix("did:key:z6Mk"))
         #expect(version.backends == ["node-1"])
         let spki = try #require(version.publicKeySPKI)
-        #expect(try SoftCrypto.PublicKey(spkiDER: spki).kind == .ed25519)
+        let publicKey = try SoftCrypto.PublicKey(spkiDER: spki)
+        #expect(publicKey.kind == .ed25519)
+        #expect(try DIDKey(did: did).publicKey == publicKey)
         #expect(aes.primary?.publicKeySPKI == nil)
 
         // The private key is on the token, sensitive and not extractable.
@@ -46,7 +50,7 @@ import TestSupport
         #expect(try session.boolAttribute(.extractable, of: handle) == false)
 
         // A second registry over the same token sees the same keys.
-        let reopened = try await KeyRegistry.open(store: store, options: KeyRegistryOptions { _ in nil }) { clock.now }
+        let reopened = try await KeyRegistry.open(store: store, options: KeyRegistryOptions()) { clock.now }
         #expect(try reopened.key("issuer-1") == issuer)
         #expect(reopened.list().map(\.name) == ["data-1", "issuer-1"])
 
