@@ -10,6 +10,8 @@
 #include <arpa/inet.h>
 #include "shim_tls.h"
 
+/// accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC) (accept4 needs _GNU_SOURCE).
+int cshim_accept_nonblocking(int fd);
 /// setsockopt(fd, level, name, &value, sizeof(int)).
 int cshim_setsockopt_int(int fd, int level, int name, int value);
 #endif
