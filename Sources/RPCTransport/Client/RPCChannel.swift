@@ -1,0 +1,117 @@
+// The client transport behind the generated stubs: async/await calls over pooled, multiplexed
+// connections, with deadlines, cancellation and a retry loop that only repeats what is safe to
+// repeat (docs/PROTOCOL.md §6).
+
+import Foundation
+import RPCCore
+
+/// A client channel to one or more servers.
+public final class RPCChannel: ClientTransport {
+    private let configuration: RPCChannelConfiguration
+    private let group: EventLoopGroup
+    private let pool: ConnectionPool
+
+    /// - Throws: ``TransportError`` when the TLS credentials cannot be loaded.
+    public init(configuration: RPCChannelConfiguration) throws(TransportError) {
+        precondition(!configuration.endpoints.isEmpty, "an RPCChannel needs at least one endpoint")
+        signal(SIGPIPE, SIG_IGN)
+        self.configuration = configuration
+        let tls = try ReloadableTLSContext(role: .client, configuration: configuration.tls)
+        group = try EventLoopGroup(threads: configuration.eventLoopThreads, name: "rpc-client")
+        pool = ConnectionPool(configuration: configuration, group: group, tls: tls)
+    }
+
+    private func deadline(for options: CallOptions) -> ContinuousClock.Instant? {
+        (options.timeout ?? configuration.defaultTimeout).map { .now + $0 }
+    }
+
+    /// Sends one request and awaits its response, retrying when safe.
+    /// - Throws: ``RPCError`` with the server's status, DEADLINE_EXCEEDED, CANCELLED or UNAVAILABLE.
+    public func unary(_ method: MethodDescriptor, request: [UInt8], options: CallOptions) async throws -> [UInt8] {
+        let deadline = deadline(for: options)
+        let idempotent = method.isIdempotent || options.idempotencyKey != nil
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let connection = try await pool.acquire(deadline: deadline)
+                return try await unaryAttempt(on: connection, method, request, options, deadline)
+            } catch let failure as CallAttemptFailure {
+                guard attempt < configuration.maxAttempts, failure.isRetryable(idempotent: idempotent),
+                      let delay = retryDelay(attempt: attempt, failure: failure, deadline: deadline)
+                else { throw failure.error }
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    throw RPCError(.cancelled, "call cancelled")
+                }
+            }
+        }
+    }
+
+    private func retryDelay(attempt: Int, failure: CallAttemptFailure,
+                            deadline: ContinuousClock.Instant?) -> Duration? {
+        var delay = failure.mayHaveBeenProcessed ? configuration.backoff.delay(afterFailures: attempt) : .zero
+        if let hint = failure.error.details?.retryAfterMillis, hint > 0 {
+            delay = max(delay, .milliseconds(Int64(hint)))
+        }
+        if let deadline, ContinuousClock.now + delay >= deadline { return nil }
+        return delay
+    }
+
+    private func unaryAttempt(on connection: ClientConnection, _ method: MethodDescriptor, _ request: [UInt8],
+                              _ options: CallOptions, _ deadline: ContinuousClock.Instant?) async throws -> [UInt8] {
+        let completion = UnaryCompletion()
+        let loop = connection.loop
+        loop.execute {
+            connection.startUnary(completion, method: method, request: request, options: options, deadline: deadline)
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { completion.wait($0) }
+        } onCancel: {
+            completion.markCancelled()
+            loop.execute { connection.cancelUnary(completion) }
+            completion.complete(.failure(CallAttemptFailure(error: RPCError(.cancelled, "call cancelled"),
+                                                            mayHaveBeenProcessed: true)))
+        }
+    }
+
+    /// Opens a streaming call. Opening is retried like an unprocessed unary call; once open, a
+    /// stream is never retried.
+    public func openStream(_ method: MethodDescriptor, options: CallOptions) async throws -> any RawClientStream {
+        let deadline = deadline(for: options)
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let connection = try await pool.acquire(deadline: deadline)
+                return try await withCheckedThrowingContinuation { continuation in
+                    connection.loop.execute {
+                        connection.openStream(method: method, options: options, deadline: deadline, continuation)
+                    }
+                }
+            } catch let failure as CallAttemptFailure {
+                guard attempt < configuration.maxAttempts, !failure.mayHaveBeenProcessed,
+                      failure.isRetryable(idempotent: false),
+                      let delay = retryDelay(attempt: attempt, failure: failure, deadline: deadline)
+                else { throw failure.error }
+                try? await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// Closes every connection and stops the channel's threads. Calls in flight fail with UNAVAILABLE.
+    public func close() async {
+        let connections = pool.close()
+        for connection in connections {
+            connection.loop.execute { connection.closeAfterFlushing(nil) }
+        }
+        let group = self.group
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                group.shutdown()
+                continuation.resume()
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// RPCTransport: placeholder until its issue lands.

@@ -1,1 +1,0 @@
-// RPCCoreTests placeholder

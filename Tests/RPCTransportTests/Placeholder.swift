@@ -1,1 +1,0 @@
-// RPCTransportTests placeholder
