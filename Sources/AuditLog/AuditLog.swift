@@ -1,1 +1,0 @@
-// AuditLog: placeholder until its issue lands.
