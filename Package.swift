@@ -64,6 +64,9 @@ let package = Package(
                           swiftSettings: swiftSettings),
         .executableTarget(name: "personahsm-load", dependencies: ["PersonaClient"],
                           swiftSettings: swiftSettings),
+        // Test helper for the audit log: the crash-test writer and the group-commit benchmark.
+        .executableTarget(name: "audit-harness", dependencies: ["AuditLog", "SoftCrypto"],
+                          path: "Tests/AuditHarness", swiftSettings: swiftSettings),
 
         // ── Code generator (Tools/) ────────────────────────────────────────────
         .target(name: "ProtoGenKit", dependencies: ["CProtoDescriptor", "CProtobufC"], path: "Tools/ProtoGenKit",
@@ -83,6 +86,8 @@ let package = Package(
         .testTarget(name: "RPCTransportTests", dependencies: ["RPCTransport", "RPCCore", "PersonaProtos"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "SoftCrypto"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "SoftCrypto", "COpenSSL"],
                     swiftSettings: swiftSettings),
     ]
 )
