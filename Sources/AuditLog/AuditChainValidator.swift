@@ -38,7 +38,8 @@ struct AuditChainValidator {
                 + "(a record is missing, duplicated or out of order)"))
         }
         guard record.prev == lastHash else {
-            return .failure(Break(seq: record.seq, reason: "prev does not match the hash of record \(lastSeq)"))
+            let expected = lastSeq == 0 ? "64 zeros (the first record)" : "the hash of record \(lastSeq)"
+            return .failure(Break(seq: record.seq, reason: "prev is not \(expected)"))
         }
         guard record.line.dropLast().elementsEqual(line) else {
             return .failure(Break(seq: record.seq, reason: "line is not in canonical form (docs/AUDIT.md)"))

@@ -41,10 +41,11 @@ extension AuditLog {
         Task { [self] in
             do {
                 let checkpoint = try await AuditLog.sign(with: signer, seq: request.seq, hash: request.hash)
+                // Not `duringClose`: once closing, the final checkpoint is the one that counts.
                 lock.withLock {
                     guard state.checkpointSigned(covering: request.seq) else { return }
                     if case .accepted(_, let wakeWriter, _) = state.enqueue(
-                        .checkpoint(checkpoint), time: checkpoint.time, awaited: false, duringClose: true, now: .now),
+                        .checkpoint(checkpoint), time: checkpoint.time, awaited: false, now: .now),
                         wakeWriter {
                         lock.wake(.writer)
                     }
