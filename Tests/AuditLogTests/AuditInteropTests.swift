@@ -39,10 +39,11 @@ import SoftCrypto
         #expect(summary?["last_hash"] as? String == swiftReport.lastHash.hexString)
 
         var (lines, _) = try LogFile.read(path)
-        lines[5] = Array(LogFile.text(lines[5]).replacingOccurrences(of: "client-", with: "client-X").utf8)
+        let target = try #require(lines.indices.first { $0 >= 5 && LogFile.text(lines[$0]).contains("client-") })
+        lines[target] = Array(LogFile.text(lines[target]).replacingOccurrences(of: "client-", with: "client-X").utf8)
         try LogFile.write(path, lines: lines)
         let bad = try await ChildProcess.run("/usr/bin/env", ["python3", script, path, key.publicKey.hexString])
-        #expect(bad.status == 1 && bad.stdout.contains("\"line\": 6"))
-        #expect(try AuditVerifier.verify(path: path, verifier: key).firstBroken?.line == 6)
+        #expect(bad.status == 1 && bad.stdout.contains("\"line\": \(target + 1)"), "\(bad.stdout)")
+        #expect(try AuditVerifier.verify(path: path, verifier: key).firstBroken?.line == target + 1)
     }
 }

@@ -109,12 +109,20 @@ import Testing
         // Unchanged log, but the verifier knows another key version only.
         let wrongVersion = try log.verify(log.lines, verifier: Ed25519TestKey(name: "audit-key", version: 2))
         #expect(wrongVersion.firstBroken?.line == c + 1)
-        // Without a verifier the chain still holds; the report says signatures were not checked.
+        // The same forgery on the final checkpoint: without a verifier the chain holds (nothing
+        // after it covers its hash) and the report says signatures were not checked.
+        var forged = log.records
+        let last = forged.count - 1
+        guard case .checkpoint(var final) = forged[last].body else { Issue.record("close must end with a checkpoint"); return }
+        final.signature[0] ^= 0x80
+        forged[last].body = .checkpoint(final)
         let path = log.directory.file("unsigned-check.log")
-        try LogFile.write(path, lines: LogFile.resealed(records, from: c))
+        try LogFile.write(path, lines: LogFile.resealed(forged, from: last))
         let chainOnly = try AuditVerifier.verify(path: path, verifier: nil)
-        #expect(chainOnly.isValid && !chainOnly.signaturesChecked)
+        #expect(chainOnly.isValid && !chainOnly.signaturesChecked, "\(chainOnly)")
         #expect(chainOnly.description.contains("signature NOT checked"))
+        let withKey = try AuditVerifier.verify(path: path, verifier: log.key)
+        #expect(withKey.firstBroken?.line == last + 1 && withKey.firstBroken?.reason.contains("signature") == true)
     }
 
     @Test func nonCanonicalLineIsRefusedEvenWithAMatchingHash() async throws {

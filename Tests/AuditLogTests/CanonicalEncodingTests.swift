@@ -100,7 +100,7 @@ import SoftCrypto
             (good.uppercased(), "missing field"),
             (String(good.dropLast()), "unterminated object"),
             (good + "x", "unexpected bytes after the JSON object"),
-            ("[1,2]", "must be a JSON object"),
+            ("\"just a string\"", "must be a JSON object"),
         ]
         for (line, reason) in cases {
             #expect(throws: AuditError.self, "\(reason)") { try AuditLineParser.parse(Array(line.utf8)[...]) }
