@@ -1,7 +1,8 @@
 // A helper executable for the audit log's tests and benchmark. The crash test needs a separate
 // process it can SIGKILL while 16 tasks append; the benchmark needs a real disk and fdatasync.
 // Usage:
-//   audit-harness crash-writer <log> <hmac-key-hex> [tasks] [checkpoint-interval]
+//   audit-harness crash-writer <log> <hmac-key-hex> [--tasks N] [--checkpoint-interval N]
+//                              [--timeout-ms N] [--chunked-writes]
 //   audit-harness bench [directory] [seconds]
 
 import AuditLog
@@ -22,7 +23,8 @@ struct AuditHarness {
             case "bench":
                 try await GroupCommitBenchmark(arguments: Array(arguments.dropFirst())).run()
             default:
-                printError("usage: audit-harness crash-writer <log> <hmac-key-hex> [tasks] [checkpoint-interval]\n"
+                printError("usage: audit-harness crash-writer <log> <hmac-key-hex> [--tasks N] [--checkpoint-interval N] "
+                    + "[--timeout-ms N] [--chunked-writes]\n"
                     + "       audit-harness bench [directory] [seconds]")
                 exit(2)
             }

@@ -9,12 +9,17 @@ import SoftCrypto
 import Glibc
 #endif
 
-/// `crash-writer <log> <hmac-key-hex> [tasks] [checkpoint-interval]`: appends until killed.
+/// `crash-writer <log> <hmac-key-hex> [--tasks N] [--checkpoint-interval N] [--timeout-ms N]
+/// [--chunked-writes]`: appends until killed.
 struct CrashWriter {
     let path: String
     let key: [UInt8]
-    let tasks: Int
-    let checkpointInterval: UInt64
+    var tasks = 16
+    var checkpointInterval: UInt64 = 100
+    var timeout: Duration = .seconds(1)
+    /// Write each batch in small pieces with pauses, like a slow disk, so that a SIGKILL often
+    /// lands in the middle of a batch and leaves a torn tail.
+    var chunkedWrites = false
 
     init(arguments: [String]) throws {
         guard arguments.count >= 2, let key = [UInt8](hexString: arguments[1]) else {
@@ -22,13 +27,24 @@ struct CrashWriter {
         }
         path = arguments[0]
         self.key = key
-        tasks = arguments.count > 2 ? Int(arguments[2]) ?? 16 : 16
-        checkpointInterval = arguments.count > 3 ? UInt64(arguments[3]) ?? 100 : 100
+        var rest = arguments.dropFirst(2).makeIterator()
+        while let flag = rest.next() {
+            switch flag {
+            case "--tasks": tasks = rest.next().flatMap { Int($0) } ?? tasks
+            case "--checkpoint-interval": checkpointInterval = rest.next().flatMap { UInt64($0) } ?? checkpointInterval
+            case "--timeout-ms": timeout = .milliseconds(rest.next().flatMap { Int64($0) } ?? 1000)
+            case "--chunked-writes": chunkedWrites = true
+            default: throw AuditError(.invalidArgument, "unknown option \(flag)")
+            }
+        }
     }
 
     func run() async throws {
-        let options = AuditLogOptions(signer: HMACCheckpointSigner(key: key, keyName: "audit-hmac"),
-                                      checkpointInterval: checkpointInterval)
+        var options = AuditLogOptions(signer: HMACCheckpointSigner(key: key, keyName: "audit-hmac"),
+                                      checkpointInterval: checkpointInterval, durabilityTimeout: timeout)
+        if chunkedWrites {
+            options.wrapSink = { inner in ChunkedWriteSink(wrapping: inner) }
+        }
         let log = try AuditLog.open(path: path, options: options)
         CrashWriter.emit("READY \(log.status().lastSeq)\n")
         let pid = getpid()

@@ -1,7 +1,8 @@
 // The audit crash test: a separate process appends from 16 tasks and prints each receipt the
-// moment append returns; we SIGKILL it mid-run, three times over the same log. Afterwards every
-// receipt a "client" saw must be in the log with the same hash, the whole log must verify
-// (signed checkpoints included), a torn tail must be reported, and reopening must repair it.
+// moment append returns; we SIGKILL it mid-run, three or more times over the same log (later
+// rounds on a deliberately slow sink, so kills land mid-batch and leave torn tails). Afterwards
+// every receipt a "client" saw must be in the log with the same hash, the whole log must verify
+// (signed checkpoints included), torn tails must be reported, and reopening must repair them.
 
 import Foundation
 import Testing
@@ -21,11 +22,15 @@ import SoftCrypto
         let verifier = HMACCheckpointVerifier(key: Self.hmacKey, keyName: "audit-hmac")
         var received: [UInt64: String] = [:]
         var tornTails = 0
-        for round in 0..<3 {
-            let run = try await Self.runAndKill(harness: harness, log: path, afterReceipts: 400 + 700 * round)
-            #expect(run.killedBySignal, "round \(round): the writer should have died of SIGKILL: \(run.errors)")
-            #expect(run.receipts.count >= 400 + 700 * round)
-            #expect(run.errors.isEmpty, "round \(round): \(run.errors.prefix(3))")
+        var round = 0
+        // At least 3 kills; more (up to 8) until one has cut a batch in half (a torn tail).
+        while round < 3 || (tornTails == 0 && round < 8) {
+            let run = try await Self.runAndKill(harness: harness, log: path, afterReceipts: 300 + 500 * (round % 3),
+                                                chunkedWrites: round > 0)
+            #expect(run.killedBySignal, "round \(round): the writer should have died of SIGKILL")
+            #expect(run.receipts.count >= 50, "round \(round): too few appends before the kill")
+            // Under heavy machine load an append may fail closed; that is allowed, a hang is not.
+            #expect(run.errors.allSatisfy { $0.contains("audit unavailable") }, "round \(round): \(run.errors.prefix(3))")
             for (seq, hash) in run.receipts {
                 #expect(received.updateValue(hash, forKey: seq) == nil, "seq \(seq) acknowledged twice")
             }
@@ -34,16 +39,22 @@ import SoftCrypto
             if report.tornTail != nil { tornTails += 1 }
             #expect(report.checkpointRecords > 0 && report.lastCheckpoint != nil)
             try Self.expectAllReceiptsInLog(received, path: path)
+            round += 1
         }
-        // Reopen once more: any torn tail is moved aside, and the repaired log verifies cleanly.
-        let log = try AuditLog.open(path: path)
+        #expect(tornTails >= 1, "no kill out of \(round) left a torn tail")
+        // Reopen once more: the last torn tail is moved aside, and the repaired log verifies cleanly.
+        let log = try AuditLog.open(path: path, options: .patient())
         try await log.close()
         let final = try AuditVerifier.verify(path: path, verifier: verifier)
         #expect(final.isValid && final.tornTail == nil, "\(final)")
-        #expect(final.recoveryRecords >= tornTails, "each torn tail seen leaves a recovery record when reopened")
-        #expect(directory.entries().filter { $0.contains(".torn-") }.count == final.recoveryRecords)
+        let tornNotes = try LogFile.records(path).filter { record in
+            if case .recovery(_, let details) = record.body { return details["torn_tail_file"] != nil }
+            return false
+        }
+        #expect(tornNotes.count == tornTails, "every torn tail seen left one recovery record")
+        #expect(directory.entries().filter { $0.contains(".torn-") }.count == tornTails)
         try Self.expectAllReceiptsInLog(received, path: path)
-        print("AuditCrashTests: \(received.count) acknowledged receipts over 3 kills, \(tornTails) torn tail(s) seen, "
+        print("AuditCrashTests: \(received.count) acknowledged receipts over \(round) kills, \(tornTails) torn tail(s), "
             + "\(final.validRecords) records, \(final.checkpointRecords) checkpoints")
     }
 
@@ -65,19 +76,20 @@ import SoftCrypto
         var killedBySignal = false
     }
 
-    /// Starts the writer, SIGKILLs it once `afterReceipts` receipts were printed, and collects
+    /// Starts the writer, SIGKILLs it once `afterReceipts` receipts were printed (or after 20 s), and collects
     /// every complete receipt line it printed before dying.
-    static func runAndKill(harness: String, log: String, afterReceipts: Int) async throws -> Round {
+    static func runAndKill(harness: String, log: String, afterReceipts: Int, chunkedWrites: Bool) async throws -> Round {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: harness)
-        process.arguments = ["crash-writer", log, hmacKey.hexString, "16", "25"]
+        process.arguments = ["crash-writer", log, hmacKey.hexString, "--tasks", "16", "--checkpoint-interval", "25",
+                             "--timeout-ms", "10000"] + (chunkedWrites ? ["--chunked-writes"] : [])
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.standardError
         try process.run()
         let pid = process.processIdentifier
-        // Never let a wedged child hang the suite.
-        DispatchQueue.global().asyncAfter(deadline: .now() + 60) { kill(pid, SIGKILL) }
+        // On a slow machine, kill after 20 s whatever the count; and never let a wedged child hang the suite.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 20) { kill(pid, SIGKILL) }
         return await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 var round = Round()

@@ -13,7 +13,7 @@ import SoftCrypto
         defer { directory.remove() }
         let path = directory.file("audit.log")
         let key = Ed25519TestKey(name: "audit-interop", version: 7)
-        let log = try AuditLog.open(path: path, options: AuditLogOptions(signer: key, checkpointInterval: 4))
+        let log = try AuditLog.open(path: path, options: .patient(signer: key, checkpointInterval: 4))
         let awkward = "quote\" backslash\\ slash/ tab\t newline\n nul\u{0} del\u{7f} é ü 漢字 😀 \u{2028}"
         for n in 0..<12 {
             var event = AuditEvent.sign(n, client: n % 3)

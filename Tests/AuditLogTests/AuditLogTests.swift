@@ -12,7 +12,7 @@ import SoftCrypto
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("audit.log")
-        let log = try AuditLog.open(path: path)
+        let log = try AuditLog.open(path: path, options: .patient())
         let receipts = try await withThrowingTaskGroup(of: [AuditReceipt].self) { group in
             for client in 0..<16 {
                 group.addTask {
@@ -41,7 +41,7 @@ import SoftCrypto
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("audit.log")
-        let log = try AuditLog.open(path: path)
+        let log = try AuditLog.open(path: path, options: .patient())
         for n in 0..<20 { #expect(log.appendDetached(.sign(n, outcome: "PERMISSION_DENIED"))) }
         #expect(await eventually { log.status().lastSeq == 20 })
         try await log.close()
@@ -58,7 +58,7 @@ import SoftCrypto
         defer { directory.remove() }
         let path = directory.file("audit.log")
         let key = Ed25519TestKey(name: "audit-ed25519", version: 3)
-        let log = try AuditLog.open(path: path, options: AuditLogOptions(signer: key, checkpointInterval: 10))
+        let log = try AuditLog.open(path: path, options: .patient(signer: key, checkpointInterval: 10))
         for n in 0..<35 { _ = try await log.append(.sign(n)) }
         // Periodic checkpoints are signed off the writer thread; give them a moment to land.
         #expect(await eventually { log.status().lastCheckpointSeq > 0 })
@@ -92,10 +92,10 @@ import SoftCrypto
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("audit.log")
-        var log = try AuditLog.open(path: path)
+        var log = try AuditLog.open(path: path, options: .patient())
         let first = try await log.append(.sign(1))
         try await log.close()
-        log = try AuditLog.open(path: path)
+        log = try AuditLog.open(path: path, options: .patient())
         #expect(log.status().lastSeq == 1 && log.status().lastHash == first.hash)
         let second = try await log.append(.sign(2))
         try await log.close()
@@ -109,7 +109,7 @@ import SoftCrypto
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("audit.log")
-        var log = try AuditLog.open(path: path)
+        var log = try AuditLog.open(path: path, options: .patient())
         for n in 0..<5 { _ = try await log.append(.sign(n)) }
         try await log.close()
         // A crash in the middle of writing record 6.
@@ -122,7 +122,7 @@ import SoftCrypto
         #expect(before.isValid && before.validRecords == 5)
         #expect(before.tornTail == .init(line: 6, offset: UInt64(lines.reduce(0) { $0 + $1.count + 1 }), byteCount: torn.count))
 
-        log = try AuditLog.open(path: path)
+        log = try AuditLog.open(path: path, options: .patient())
         let receipt = try await log.append(.sign(7))
         try await log.close()
         #expect(receipt.seq == 7, "seq 6 is the recovery record")
@@ -144,13 +144,13 @@ import SoftCrypto
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("audit.log")
-        let log = try AuditLog.open(path: path)
+        let log = try AuditLog.open(path: path, options: .patient())
         for n in 0..<3 { _ = try await log.append(.sign(n)) }
         try await log.close()
         var (lines, _) = try LogFile.read(path)
         lines[1] = Array(LogFile.text(lines[1]).replacingOccurrences(of: "\"outcome\":\"OK\"", with: "\"outcome\":\"NO\"").utf8)
         try LogFile.write(path, lines: lines)
-        let error = #expect(throws: AuditError.self) { _ = try AuditLog.open(path: path) }
+        let error = #expect(throws: AuditError.self) { _ = try AuditLog.open(path: path, options: .patient()) }
         #expect(error?.code == .corrupt)
         #expect(error?.message.contains("line 2 (seq 2)") == true)
     }
@@ -159,7 +159,7 @@ import SoftCrypto
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("audit.log")
-        let log = try AuditLog.open(path: path, options: AuditLogOptions(signer: FailingSigner(), checkpointInterval: 2))
+        let log = try AuditLog.open(path: path, options: .patient(signer: FailingSigner(), checkpointInterval: 2))
         for n in 0..<6 { _ = try await log.append(.sign(n)) }
         #expect(await eventually { log.status().counters.checkpointFailures >= 1 })
         await #expect(throws: AuditError.self) { _ = try await log.checkpoint() }

@@ -34,7 +34,7 @@ import Testing
         let directory = try TemporaryDirectory("audit-tamper")
         let key = Ed25519TestKey()
         let path = directory.file("audit.log")
-        let log = try AuditLog.open(path: path, options: AuditLogOptions(signer: key, checkpointInterval: 5))
+        let log = try AuditLog.open(path: path, options: .patient(signer: key, checkpointInterval: 5))
         for n in 0..<30 {
             _ = try await log.append(.sign(n, client: n % 4))
             if n % 5 == 4 { _ = await eventually { log.status().lastCheckpointSeq > 0 } }

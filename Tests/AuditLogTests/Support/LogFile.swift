@@ -64,3 +64,11 @@ func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async 
     }
     return condition()
 }
+
+extension AuditLogOptions {
+    /// Options for tests that are not about timing. Parallel builds on this machine can stall
+    /// fdatasync for seconds; that must not fail a test about something else.
+    static func patient(signer: (any CheckpointSigner)? = nil, checkpointInterval: UInt64 = 10_000) -> AuditLogOptions {
+        AuditLogOptions(signer: signer, checkpointInterval: checkpointInterval, durabilityTimeout: .seconds(30))
+    }
+}
