@@ -72,6 +72,9 @@ let package = Package(
         .target(name: "LoadHarness", dependencies: ["PersonaClient", "RPCCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "personahsm-load", dependencies: ["PersonaClient", "LoadHarness", "ArgumentParsing"],
                           swiftSettings: swiftSettings),
+        // Test helper for the audit log: the crash-test writer and the group-commit benchmark.
+        .executableTarget(name: "audit-harness", dependencies: ["AuditLog", "SoftCrypto"],
+                          path: "Tests/AuditHarness", swiftSettings: swiftSettings),
 
         // ── Code generator (Tools/) ────────────────────────────────────────────
         .target(name: "ProtoGenKit", dependencies: ["CProtoDescriptor", "CProtobufC"], path: "Tools/ProtoGenKit",
@@ -101,6 +104,8 @@ let package = Package(
         .testTarget(name: "KeyRegistryTests", dependencies: ["KeyRegistry", "PKCS11", "SoftCrypto", "TestSupport", "Credentials"], swiftSettings: swiftSettings),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: swiftSettings),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "SoftCrypto", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "SoftCrypto", "COpenSSL"],
                     swiftSettings: swiftSettings),
     ]
 )
