@@ -77,7 +77,7 @@ let package = Package(
                           path: "Tests/AuditHarness", swiftSettings: swiftSettings),
 
         // ── Code generator (Tools/) ────────────────────────────────────────────
-        .target(name: "ProtoGenKit", dependencies: ["CProtoDescriptor", "CProtobufC"], path: "Tools/ProtoGenKit",
+        .target(name: "ProtoGenKit", dependencies: ["CProtoDescriptor", "CProtobufC", "RPCCore"], path: "Tools/ProtoGenKit",
                 swiftSettings: swiftSettings),
         .executableTarget(name: "protogen-swift", dependencies: ["ProtoGenKit"], path: "Tools/protogen-swift",
                           swiftSettings: swiftSettings),

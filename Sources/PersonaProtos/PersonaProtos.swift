@@ -1,1 +1,0 @@
-// PersonaProtos: placeholder until its issue lands.
