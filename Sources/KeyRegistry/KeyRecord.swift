@@ -18,20 +18,22 @@ public enum KeyAlgorithm: String, Codable, Sendable, CaseIterable {
     public var isSigning: Bool { self != .aes256GCM }
 }
 
-/// What a key may be used for (mirrors `persona.hsm.v1.KeyPurpose`).
-public enum KeyPurpose: String, Codable, Sendable {
-    case signVerify = "sign-verify"
-    case encryptDecrypt = "encrypt-decrypt"
-    case derive
-    case wrap
+extension KeyRecord {
+    /// What a key may be used for (mirrors `persona.hsm.v1.KeyPurpose`).
+    public enum Purpose: String, Codable, Sendable {
+        case signVerify = "sign-verify"
+        case encryptDecrypt = "encrypt-decrypt"
+        case derive
+        case wrap
 
-    /// Whether `algorithm` fits this purpose.
-    public func allows(_ algorithm: KeyAlgorithm) -> Bool {
-        switch self {
-        case .signVerify: return algorithm.isSigning
-        case .encryptDecrypt, .derive, .wrap: return algorithm == .aes256GCM
+        /// Whether `algorithm` fits this purpose.
+        public func allows(_ algorithm: KeyAlgorithm) -> Bool {
+            switch self {
+            case .signVerify: return algorithm.isSigning
+            case .encryptDecrypt, .derive, .wrap: return algorithm == .aes256GCM
+            }
         }
-    }
+}
 }
 
 /// Life-cycle state of a version (mirrors `persona.hsm.v1.KeyState`).
@@ -114,7 +116,7 @@ public struct KeyVersionRecord: Codable, Hashable, Sendable {
 /// A named key with its versions.
 public struct KeyRecord: Codable, Hashable, Sendable {
     public var name: String
-    public var purpose: KeyPurpose
+    public var purpose: Purpose
     public var algorithm: KeyAlgorithm
     public var primaryVersion: UInt32
     public var versions: [KeyVersionRecord]
@@ -128,7 +130,7 @@ public struct KeyRecord: Codable, Hashable, Sendable {
     /// Bumped on every change, so a stale writer can be detected.
     public var revision: UInt64
 
-    public init(name: String, purpose: KeyPurpose, algorithm: KeyAlgorithm, rotationPeriodSeconds: UInt64,
+    public init(name: String, purpose: Purpose, algorithm: KeyAlgorithm, rotationPeriodSeconds: UInt64,
                 labels: [String: String], createdMillis: Int64, allowBackup: Bool) {
         self.name = name
         self.purpose = purpose

@@ -93,7 +93,7 @@ public final class KeyRegistry: Sendable {
     // MARK: Changes (serialised, HSM first)
 
     /// Creates a key and its first version inside the HSM.
-    public func create(name: String, purpose: KeyPurpose, algorithm: KeyAlgorithm, rotationSeconds: UInt64? = nil,
+    public func create(name: String, purpose: KeyRecord.Purpose, algorithm: KeyAlgorithm, rotationSeconds: UInt64? = nil,
                        labels: [String: String] = [:], allowBackup: Bool = false) async throws -> KeyRecord {
         try KeyRecord.validateName(name)
         guard purpose.allows(algorithm) else {

@@ -79,9 +79,9 @@ import Testing
     }
 
     @Test func purposeAllowsMatchingAlgorithms() {
-        #expect(KeyPurpose.signVerify.allows(.ed25519))
-        #expect(!KeyPurpose.signVerify.allows(.aes256GCM))
-        #expect(KeyPurpose.encryptDecrypt.allows(.aes256GCM))
-        #expect(!KeyPurpose.derive.allows(.rsa2048PSSSHA256))
+        #expect(KeyRecord.Purpose.signVerify.allows(.ed25519))
+        #expect(!KeyRecord.Purpose.signVerify.allows(.aes256GCM))
+        #expect(KeyRecord.Purpose.encryptDecrypt.allows(.aes256GCM))
+        #expect(!KeyRecord.Purpose.derive.allows(.rsa2048PSSSHA256))
     }
 }

@@ -457,7 +457,7 @@ void   persona__hsm__v1__verify_batch_response__free_unpacked
   assert(message->base.descriptor == &persona__hsm__v1__verify_batch_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor persona__hsm__v1__sign_request__field_descriptors[7] =
+static const ProtobufCFieldDescriptor persona__hsm__v1__sign_request__field_descriptors[8] =
 {
   {
     "key_name",
@@ -543,11 +543,24 @@ static const ProtobufCFieldDescriptor persona__hsm__v1__sign_request__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "idempotency_key",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Persona__Hsm__V1__SignRequest, idempotency_key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned persona__hsm__v1__sign_request__field_indices_by_name[] = {
   2,   /* field[2] = data */
   3,   /* field[3] = digest_sha256 */
   5,   /* field[5] = encoding */
+  7,   /* field[7] = idempotency_key */
   4,   /* field[4] = input_crc32c */
   0,   /* field[0] = key_name */
   6,   /* field[6] = request_id */
@@ -556,7 +569,7 @@ static const unsigned persona__hsm__v1__sign_request__field_indices_by_name[] = 
 static const ProtobufCIntRange persona__hsm__v1__sign_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor persona__hsm__v1__sign_request__descriptor =
 {
@@ -566,7 +579,7 @@ const ProtobufCMessageDescriptor persona__hsm__v1__sign_request__descriptor =
   "Persona__Hsm__V1__SignRequest",
   "persona.hsm.v1",
   sizeof(Persona__Hsm__V1__SignRequest),
-  7,
+  8,
   persona__hsm__v1__sign_request__field_descriptors,
   persona__hsm__v1__sign_request__field_indices_by_name,
   1,  persona__hsm__v1__sign_request__number_ranges,

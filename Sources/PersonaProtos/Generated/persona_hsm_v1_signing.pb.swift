@@ -81,6 +81,12 @@ public struct SignRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Caller's correlation id for this item (echoed in batch and stream responses).
     public var requestId: String
 
+    /// Deduplicates this item: a repeat with the same key from the same caller within the server's
+    /// idempotency window returns the first signature instead of signing again (batch jobs set it
+    /// per document so that a resumed job never issues a document twice). A repeat with the same
+    /// key but a different request is refused with INVALID_ARGUMENT.
+    public var idempotencyKey: String
+
     /// Creates a message; omitted fields keep their proto3 defaults.
     public init(
         keyName: String = "",
@@ -88,7 +94,8 @@ public struct SignRequest: Hashable, Sendable, RPCCore.WireMessage {
         input: Input? = nil,
         inputChecksum: InputChecksum? = nil,
         encoding: SignatureEncoding = SignatureEncoding.`default`,
-        requestId: String = ""
+        requestId: String = "",
+        idempotencyKey: String = ""
     ) {
         self.keyName = keyName
         self.version = version
@@ -96,6 +103,7 @@ public struct SignRequest: Hashable, Sendable, RPCCore.WireMessage {
         self.inputChecksum = inputChecksum
         self.encoding = encoding
         self.requestId = requestId
+        self.idempotencyKey = idempotencyKey
     }
 
     /// Decodes protobuf wire bytes with protobuf-c.
@@ -517,6 +525,7 @@ extension SignRequest {
         }
         self.encoding = SignatureEncoding(rawValue: Int32(truncatingIfNeeded: c.pointee.encoding.rawValue))
         self.requestId = try arena.string(c.pointee.request_id, field: "request_id")
+        self.idempotencyKey = try arena.string(c.pointee.idempotency_key, field: "idempotency_key")
     }
 
     /// Fills `c` (already set up by `__init`) with this value; allocations come from `arena`.
@@ -545,6 +554,9 @@ extension SignRequest {
         c.pointee.encoding = .init(rawValue: .init(truncatingIfNeeded: self.encoding.rawValue))
         if !self.requestId.isEmpty {
             c.pointee.request_id = arena.cString(self.requestId)
+        }
+        if !self.idempotencyKey.isEmpty {
+            c.pointee.idempotency_key = arena.cString(self.idempotencyKey)
         }
     }
 }

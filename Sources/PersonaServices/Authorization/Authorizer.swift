@@ -50,12 +50,14 @@ public final class Authorizer: ServerInterceptor, Sendable {
     }
 
     /// Throws PERMISSION_DENIED unless the caller's roles may use `keyName` with this method.
-    public func authorizeKey(_ context: ServerContext, keyName: String) throws {
+    /// - Parameter audited: false for filtering (ListKeys hides keys instead of failing).
+    public func authorizeKey(_ context: ServerContext, keyName: String, audited: Bool = true) throws {
         let roles = (context.attributes[Self.rolesAttribute] ?? "").split(separator: ",").map(String.init)
         let current = policy.withLock { $0 }
         guard current.allows(roles: roles, method: context.method.fullName, key: keyName) else {
-            throw deny(context, RPCError(.permissionDenied,
-                                         "\(context.peer.name) may not use key \(keyName) with \(context.method.method)"))
+            let error = RPCError(.permissionDenied,
+                                 "\(context.peer.name) may not use key \(keyName) with \(context.method.method)")
+            throw audited ? deny(context, error) : error
         }
     }
 

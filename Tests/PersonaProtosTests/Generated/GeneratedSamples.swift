@@ -675,6 +675,7 @@ extension PersonaProtos.SignRequest: SampleableMessage {
         }
         message.encoding = PersonaProtos.SignatureEncoding(rawValue: SampleValues.enumValue(index, 6, known: [1, 2]))
         message.requestId = SampleValues.string(index, 7)
+        message.idempotencyKey = SampleValues.string(index, 8)
         return message
     }
 }

@@ -81,6 +81,13 @@ struct  Persona__Hsm__V1__SignRequest
    * Caller's correlation id for this item (echoed in batch and stream responses).
    */
   char *request_id;
+  /*
+   * Deduplicates this item: a repeat with the same key from the same caller within the server's
+   * idempotency window returns the first signature instead of signing again (batch jobs set it
+   * per document so that a resumed job never issues a document twice). A repeat with the same
+   * key but a different request is refused with INVALID_ARGUMENT.
+   */
+  char *idempotency_key;
   Persona__Hsm__V1__SignRequest__InputCase input_case;
   union {
     /*
@@ -99,7 +106,7 @@ struct  Persona__Hsm__V1__SignRequest
 };
 #define PERSONA__HSM__V1__SIGN_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&persona__hsm__v1__sign_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, PERSONA__HSM__V1__SIGNATURE_ENCODING__SIGNATURE_ENCODING_DEFAULT, (char *)protobuf_c_empty_string, PERSONA__HSM__V1__SIGN_REQUEST__INPUT__NOT_SET, {0}, PERSONA__HSM__V1__SIGN_REQUEST__INPUT_CHECKSUM__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, 0, PERSONA__HSM__V1__SIGNATURE_ENCODING__SIGNATURE_ENCODING_DEFAULT, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, PERSONA__HSM__V1__SIGN_REQUEST__INPUT__NOT_SET, {0}, PERSONA__HSM__V1__SIGN_REQUEST__INPUT_CHECKSUM__NOT_SET, {0} }
 
 
 struct  Persona__Hsm__V1__SignResponse

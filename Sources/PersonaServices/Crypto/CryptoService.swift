@@ -1,0 +1,94 @@
+// The CryptoService handlers: AES-256-GCM with associated data under HSM keys (the IV is made
+// inside the HSM), and data keys for envelope encryption. Plaintext leaves only after the
+// operation's audit record is durable, as signatures do.
+
+import Foundation
+import HSMScheduler
+import KeyRegistry
+import PersonaProtos
+import PKCS11
+import RPCCore
+import SoftCrypto
+
+/// Implements `persona.hsm.v1.CryptoService`.
+public struct CryptoService: CryptoServiceHandler {
+    let environment: ServiceEnvironment
+
+    public init(environment: ServiceEnvironment) {
+        self.environment = environment
+    }
+
+    public func encrypt(_ request: EncryptRequest, context: ServerContext) async throws -> EncryptResponse {
+        let (record, version, reference) = try resolve(request.keyName, version: 0, credentialID: request.credentialId,
+                                                       context: context, forEncryption: true)
+        guard request.plaintext.count <= environment.limits.maxPlaintextBytes else {
+            throw RPCError(.invalidArgument, "plaintext is \(request.plaintext.count) bytes; the limit is "
+                           + "\(environment.limits.maxPlaintextBytes)")
+        }
+        if case .plaintextCrc32c(let expected) = request.plaintextChecksum, CRC32C.checksum(request.plaintext) != expected {
+            throw RPCError(.dataLoss, "plaintext_crc32c does not match the plaintext received",
+                           details: ErrorDetails(reason: "CHECKSUM_MISMATCH", subject: "plaintext_crc32c"))
+        }
+        try environment.health.requireHSM()
+        let box = try await mapped {
+            try await environment.scheduler.encrypt(request.plaintext, aad: request.associatedData, key: reference,
+                                                    client: context.peer.name, deadline: context.deadline)
+        }
+        let ciphertext = box.ciphertext + box.tag
+        try await environment.audit.recordDurably(context, keyName: record.name, version: version.version,
+                                                  requestDigest: SHA256.hash(request.associatedData), outcome: .ok,
+                                                  extra: ["ciphertext_sha256": SHA256.hash(ciphertext).hexString])
+        return EncryptResponse(keyName: record.name, version: version.version, iv: box.iv, ciphertext: ciphertext,
+                               ciphertextCrc32c: CRC32C.checksum(ciphertext))
+    }
+
+    public func decrypt(_ request: DecryptRequest, context: ServerContext) async throws -> DecryptResponse {
+        let (record, version, reference) = try resolve(request.keyName, version: request.version,
+                                                       credentialID: request.credentialId, context: context,
+                                                       forEncryption: false)
+        guard request.iv.count == 12 else {
+            throw RPCError(.invalidArgument, "iv must be 12 bytes, got \(request.iv.count)")
+        }
+        guard request.ciphertext.count >= 16 else {
+            throw RPCError(.invalidArgument, "ciphertext must end with the 16-byte tag")
+        }
+        try environment.health.requireHSM()
+        let box = GCMSealedBox(iv: request.iv, ciphertext: Array(request.ciphertext.dropLast(16)),
+                               tag: Array(request.ciphertext.suffix(16)))
+        let plaintext = try await mapped {
+            try await environment.scheduler.decrypt(box, aad: request.associatedData, key: reference,
+                                                    client: context.peer.name, deadline: context.deadline)
+        }
+        try await environment.audit.recordDurably(context, keyName: record.name, version: version.version,
+                                                  requestDigest: SHA256.hash(request.ciphertext), outcome: .ok)
+        return DecryptResponse(plaintext: plaintext, plaintextCrc32c: CRC32C.checksum(plaintext))
+    }
+
+    public func generateDataKey(_ request: GenerateDataKeyRequest, context: ServerContext) async throws
+        -> GenerateDataKeyResponse
+    {
+        let dataKey = try mapped { try SecureRandom.bytes(32) }
+        let wrapped = try await encrypt(EncryptRequest(keyName: request.keyName, plaintext: dataKey,
+                                                       associatedData: request.associatedData,
+                                                       credentialId: request.credentialId), context: context)
+        return GenerateDataKeyResponse(plaintextKey: request.withoutPlaintext ? [] : dataKey, wrappedKey: wrapped)
+    }
+
+    private func resolve(_ name: String, version number: UInt32, credentialID: String, context: ServerContext,
+                         forEncryption: Bool) throws -> (KeyRecord, KeyVersionRecord, KeyReference) {
+        try environment.authorizer.authorizeKey(context, keyName: name)
+        return try mapped {
+            let record = try environment.registry.key(name)
+            guard record.purpose == .encryptDecrypt else {
+                throw RPCError(.failedPrecondition, "key \(name) is a \(record.purpose.rawValue) key, not an encryption key",
+                               details: ErrorDetails(reason: "WRONG_KEY_PURPOSE"))
+            }
+            guard credentialID.isEmpty else {
+                throw RPCError(.unimplemented, "per-credential derived keys (credential_id) are not served yet")
+            }
+            let version = forEncryption ? try record.versionForPrivateOperation(0)
+                : try record.versionsForPublicOperation(number == 0 ? record.primaryVersion : number)[0]
+            return (record, version, KeyReference(id: try KeyRegistry.id(fromHex: version.hsmID)))
+        }
+    }
+}

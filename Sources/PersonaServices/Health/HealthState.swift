@@ -1,0 +1,49 @@
+// The service's view of HSM reachability, fed by the scheduler's health checks. When no backend
+// is healthy the service runs read-only: verification and public-key reads work from cached
+// public keys, anything that needs the HSM fails fast with UNAVAILABLE and a retry hint.
+
+import HSMScheduler
+import Observability
+import RPCCore
+import Synchronization
+
+/// Reachability of the HSM layer, refreshed from the scheduler.
+public final class HealthState: Sendable {
+    private let scheduler: HSMScheduler
+    private let extra = Mutex<[String: String]>([:])
+
+    public init(scheduler: HSMScheduler) {
+        self.scheduler = scheduler
+    }
+
+    /// True when at least one backend is healthy.
+    public var hsmReachable: Bool { scheduler.backendStatus().contains { $0.healthy } }
+
+    /// Throws UNAVAILABLE at once when no backend is reachable (degraded, read-only mode).
+    public func requireHSM() throws {
+        guard hsmReachable else {
+            throw RPCError(.unavailable, "no HSM backend is reachable; the service is read-only",
+                           details: ErrorDetails(retryAfterMillis: 1000, reason: "HSM_UNAVAILABLE"))
+        }
+    }
+
+    /// Marks another condition that makes the server not ready (e.g. the audit log), or clears it.
+    public func setProblem(_ name: String, _ reason: String?) {
+        extra.withLock { $0[name] = reason }
+    }
+
+    /// What /readyz reports.
+    public var readiness: Readiness {
+        if let problem = extra.withLock({ $0.sorted { $0.key < $1.key }.first }) {
+            return .notReady("\(problem.key): \(problem.value)")
+        }
+        let statuses = scheduler.backendStatus()
+        let healthy = statuses.filter(\.healthy).count
+        if healthy == 0 { return .degraded("no HSM backend reachable: read-only (verify and public keys only)") }
+        if healthy < statuses.count {
+            let down = statuses.filter { !$0.healthy }.map(\.name).joined(separator: ",")
+            return .degraded("backends out of rotation: \(down)")
+        }
+        return .ready
+    }
+}
