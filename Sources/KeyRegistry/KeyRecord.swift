@@ -33,7 +33,7 @@ extension KeyRecord {
             case .encryptDecrypt, .derive, .wrap: return algorithm == .aes256GCM
             }
         }
-}
+    }
 }
 
 /// Life-cycle state of a version (mirrors `persona.hsm.v1.KeyState`).
