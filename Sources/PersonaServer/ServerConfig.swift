@@ -27,6 +27,18 @@ public struct BackendConfig: Codable, Hashable, Sendable {
         case name, cluster, module, token, sessions, environment
         case pinFile = "pin_file", pinEnv = "pin_env"
     }
+
+    public init(name: String, cluster: String, module: String, token: String, pinFile: String?, pinEnv: String?,
+                sessions: Int, environment: [String: String]? = nil) {
+        self.name = name
+        self.cluster = cluster
+        self.module = module
+        self.token = token
+        self.pinFile = pinFile
+        self.pinEnv = pinEnv
+        self.sessions = sessions
+        self.environment = environment
+    }
 }
 
 /// TLS material for the RPC port.
@@ -43,6 +55,14 @@ public struct TLSConfig: Codable, Hashable, Sendable {
         case certificate, crl
         case privateKey = "private_key", clientCA = "client_ca", minimumVersion = "minimum_version"
     }
+
+    public init(certificate: String, privateKey: String, clientCA: String, crl: String?, minimumVersion: String?) {
+        self.certificate = certificate
+        self.privateKey = privateKey
+        self.clientCA = clientCA
+        self.crl = crl
+        self.minimumVersion = minimumVersion
+    }
 }
 
 /// Audit log settings.
@@ -58,6 +78,13 @@ public struct AuditConfig: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case path
         case checkpointEvery = "checkpoint_every", writeTimeoutMillis = "write_timeout_ms", keyName = "key_name"
+    }
+
+    public init(path: String, checkpointEvery: Int, writeTimeoutMillis: Int, keyName: String) {
+        self.path = path
+        self.checkpointEvery = checkpointEvery
+        self.writeTimeoutMillis = writeTimeoutMillis
+        self.keyName = keyName
     }
 }
 
@@ -186,6 +213,7 @@ public struct ServerConfig: Codable, Hashable, Sendable {
         audit.path = resolve(audit.path)
         for index in backends.indices {
             backends[index].pinFile = backends[index].pinFile.map(resolve)
+            backends[index].module = resolve(backends[index].module)
         }
     }
 

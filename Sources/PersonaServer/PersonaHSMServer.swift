@@ -1,0 +1,203 @@
+// The composition root: turns a ServerConfig into a running personahsmd. It opens the HSM
+// backends, loads the key registry from them, makes sure the audit key exists, starts the
+// scheduler, the audit log, the RPC server with its interceptors, the ops HTTP port and the
+// maintenance loop (rotation, scheduled destruction), and takes them down again in reverse.
+
+import AuditLog
+import Foundation
+import HSMScheduler
+import KeyRegistry
+import Observability
+import PKCS11
+import PersonaServices
+import RPCCore
+import RPCTransport
+import Synchronization
+
+/// A running personahsmd.
+public final class PersonaHSMServer: Sendable {
+    public let config: ServerConfig
+    public let logger: JSONLogger
+    public let metrics: MetricsRegistry
+    public let registry: KeyRegistry
+    public let scheduler: HSMScheduler
+    public let audit: AuditLog
+    let authorizer: Authorizer
+    let rpc: RPCServer
+    let ops: OpsHTTPServer
+    let maintenance: Task<Void, Never>
+
+    /// The bound RPC port.
+    public var port: Int { rpc.port }
+    /// The bound ops HTTP port.
+    public var opsPort: UInt16 { ops.port }
+
+    private init(config: ServerConfig, logger: JSONLogger, metrics: MetricsRegistry, registry: KeyRegistry,
+                 scheduler: HSMScheduler, audit: AuditLog, authorizer: Authorizer, rpc: RPCServer, ops: OpsHTTPServer,
+                 maintenance: Task<Void, Never>) {
+        self.config = config
+        self.logger = logger
+        self.metrics = metrics
+        self.registry = registry
+        self.scheduler = scheduler
+        self.audit = audit
+        self.authorizer = authorizer
+        self.rpc = rpc
+        self.ops = ops
+        self.maintenance = maintenance
+    }
+
+    /// Starts everything `config` describes.
+    /// - Parameter maintenanceInterval: how often rotation and destruction are checked.
+    public static func start(config: ServerConfig, logger: JSONLogger,
+                             maintenanceInterval: Duration = .seconds(60)) async throws -> PersonaHSMServer {
+        signal(SIGPIPE, SIG_IGN)
+        let metrics = MetricsRegistry()
+        let backends = try config.backends.map { try OpenedBackend(config: $0) }
+        let store = TokenKeyStore(nodes: backends.map(\.node))
+        var options = KeyRegistryOptions()
+        options.defaultRotationSeconds = UInt64(config.tuning.rotationDays * 86_400)
+        options.defaultDestructionWaitMillis = Int64(config.tuning.destructionWaitDays * 86_400_000)
+        if config.dev { options.minimumDestructionWaitMillis = 0 }
+        let registry = try await KeyRegistry.open(store: store, options: options)
+        let auditFolder = URL(fileURLWithPath: config.audit.path).deletingLastPathComponent().path
+        let auditKey = try await HSMCheckpointSigner.prepareKey(named: config.audit.keyName, registry: registry,
+                                                                exportTo: auditFolder + "/keys")
+        let healthKey = try KeyRegistry.id(fromHex: try auditKey.versionForPrivateOperation(0).hsmID)
+
+        var schedulerConfig = SchedulerConfiguration()
+        schedulerConfig.batchSize = config.tuning.batchSize
+        schedulerConfig.queueCapacity = config.tuning.queueCapacity
+        let scheduler = try HSMScheduler(configuration: schedulerConfig, backends: backends.map {
+            BackendConfiguration(name: $0.config.name, modulePath: $0.config.module, tokenLabel: $0.tokenLabel,
+                                 pin: $0.pin, sessions: $0.config.sessions, healthKey: KeyReference(id: healthKey),
+                                 workerEnvironment: $0.config.environment ?? [:])
+        })
+        let audit: AuditLog
+        do {
+            audit = try AuditLog.open(path: config.audit.path, options: AuditLogOptions(
+                signer: HSMCheckpointSigner(registry: registry, scheduler: scheduler, keyName: config.audit.keyName),
+                checkpointInterval: UInt64(config.audit.checkpointEvery),
+                durabilityTimeout: .milliseconds(config.audit.writeTimeoutMillis)))
+        } catch {
+            scheduler.shutdown()
+            throw error
+        }
+        let recorder = AuditRecorder(log: audit, metrics: metrics)
+        let monitor = AuthFailureMonitor(threshold: 5, windowSeconds: 60, logger: logger.child("auth"), metrics: metrics)
+        let policy = try AccessPolicy.load(path: config.policy)
+        let authorizer = Authorizer(policy: policy, monitor: monitor) { context, error in
+            recorder.record(context, outcome: error.code, message: error.message)
+        }
+        authorizer.replacePolicy(policy)
+        var limits = ServiceLimits()
+        limits.maxBatchItems = config.tuning.maxBatchRequest
+        limits.idempotencyWindowSeconds = config.tuning.idempotencyWindowSeconds
+        limits.devMode = config.dev
+        let health = HealthState(scheduler: scheduler)
+        let environment = ServiceEnvironment(registry: registry, scheduler: scheduler, audit: recorder,
+                                             authorizer: authorizer, metrics: metrics, logger: logger, limits: limits,
+                                             health: health)
+        let clusters = Dictionary(uniqueKeysWithValues: config.backends.map { ($0.name, $0.cluster) })
+        let listen = HostPort(config.listen)!
+        let rpc = try RPCServer(
+            configuration: RPCServerConfiguration(host: listen.host, port: Int(listen.port),
+                                                  maxFrameSize: config.tuning.maxFrameBytes,
+                                                  maxConcurrentStreamsPerConnection: config.tuning.maxStreamsPerConnection,
+                                                  maxConnections: config.tuning.maxConnections),
+            tls: TLSConfiguration(credentials: .files(TLSCredentialFiles(
+                certificateChainPath: config.tls.certificate, privateKeyPath: config.tls.privateKey,
+                trustRootsPath: config.tls.clientCA, revocationListPaths: config.tls.crl.map { [$0] } ?? [])),
+                allowTLS12: config.tls.minimumVersion == "1.2"),
+            services: [KeyService(environment: environment), SigningService(environment: environment),
+                       CryptoService(environment: environment), HealthService(environment: environment, clusters: clusters),
+                       AdminService(environment: environment)],
+            interceptors: [authorizer, AuditInterceptor(recorder: recorder, metrics: metrics)])
+        try rpc.start()
+        let opsAddress = HostPort(config.opsListen)!
+        let ops = try OpsHTTPServer(host: opsAddress.host, port: opsAddress.port, metrics: metrics) {
+            health.readiness
+        }
+        let maintenance = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: maintenanceInterval)
+                for event in await registry.runMaintenance() {
+                    logger.info("key maintenance", ["event": .string("\(event)")])
+                }
+                publishBackendMetrics(scheduler: scheduler, metrics: metrics)
+            }
+        }
+        logger.info("personahsmd started", ["listen": .string("\(listen.host):\(rpc.port)"),
+                                            "ops": .string("\(opsAddress.host):\(ops.port)"),
+                                            "keys": .int(Int64(registry.list().count)),
+                                            "backends": .int(Int64(backends.count)), "dev": .bool(config.dev)])
+        return PersonaHSMServer(config: config, logger: logger, metrics: metrics, registry: registry,
+                                scheduler: scheduler, audit: audit, authorizer: authorizer, rpc: rpc, ops: ops,
+                                maintenance: maintenance)
+    }
+
+    /// SIGHUP: reload TLS credentials (CRL included) and the access policy. Open connections
+    /// keep going; a file that fails to load leaves the old value in force.
+    public func reload() {
+        do {
+            try rpc.reloadCredentials()
+            logger.info("TLS credentials reloaded")
+        } catch {
+            logger.error("TLS reload failed; keeping the old credentials", ["error": .string("\(error)")])
+        }
+        do {
+            authorizer.replacePolicy(try AccessPolicy.load(path: config.policy))
+            logger.info("access policy reloaded")
+        } catch {
+            logger.error("policy reload failed; keeping the old policy", ["error": .string("\(error)")])
+        }
+    }
+
+    /// Graceful shutdown: GOAWAY and drain the RPC server, write a final signed checkpoint and
+    /// close the audit log, then stop the HSM workers.
+    public func shutdown(drainTimeout: Duration = .seconds(10)) async {
+        maintenance.cancel()
+        await rpc.shutdown(gracefully: true, timeout: drainTimeout)
+        ops.stop()
+        do { try await audit.close() } catch {
+            logger.error("audit log close failed", ["error": .string("\(error)")])
+        }
+        scheduler.shutdown()
+        logger.info("personahsmd stopped")
+    }
+
+    static func publishBackendMetrics(scheduler: HSMScheduler, metrics: MetricsRegistry) {
+        for status in scheduler.backendStatus() {
+            metrics.gauge("personahsm_backend_healthy", help: "1 when the HSM backend is in rotation",
+                          labels: ["backend": status.name]).set(status.healthy ? 1 : 0)
+            metrics.gauge("personahsm_backend_queue_depth", help: "Requests queued for the HSM backend",
+                          labels: ["backend": status.name]).set(Double(status.queued))
+            metrics.gauge("personahsm_backend_completed", help: "Requests the backend completed",
+                          labels: ["backend": status.name]).set(Double(status.completed))
+        }
+    }
+}
+
+/// A backend's module loaded, token found and logged in.
+struct OpenedBackend {
+    let config: BackendConfig
+    let pin: PIN
+    let tokenLabel: String
+    let node: TokenNode
+
+    init(config: BackendConfig) throws {
+        self.config = config
+        for (name, value) in config.environment ?? [:] { setenv(name, value, 1) }
+        if let file = config.pinFile {
+            pin = try PIN.fromFile(file)
+        } else {
+            pin = try PIN.fromEnvironment(config.pinEnv ?? "")
+        }
+        let module = try PKCS11Module.load(path: config.module)
+        let token = config.token.hasPrefix("pkcs11:")
+            ? try module.token(matching: PKCS11URI(config.token)) : try module.token(label: config.token)
+        try token.login(pin: pin)
+        tokenLabel = token.info.label
+        node = TokenNode(name: config.name, cluster: config.cluster, token: token, pin: pin)
+    }
+}
