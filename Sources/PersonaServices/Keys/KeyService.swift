@@ -20,8 +20,8 @@ public struct KeyService: KeyServiceHandler {
     public func createKey(_ request: CreateKeyRequest, context: ServerContext) async throws -> Key {
         try environment.authorizer.authorizeKey(context, keyName: request.name)
         let algorithm = try KeyAlgorithm(wire: request.algorithm)
-        let purpose = request.purpose == .unspecified && algorithm.isSigning
-            ? .signVerify : try KeyRecord.Purpose(wire: request.purpose)
+        let purpose: KeyRecord.Purpose = request.purpose == .unspecified
+            ? (algorithm.isSigning ? .signVerify : .encryptDecrypt) : try KeyRecord.Purpose(wire: request.purpose)
         try environment.health.requireHSM()
         let rotation: UInt64? = request.disableRotation ? 0
             : request.rotationPeriodSeconds == 0 ? nil : request.rotationPeriodSeconds

@@ -15,8 +15,6 @@ extension RPCError {
         switch error {
         case let error as RPCError:
             self = error
-        case let error as any RPCStatusConvertible:
-            self = error.rpcError
         case let error as KeyRegistryError:
             let code: RPCCore.StatusCode = switch error.kind {
             case .notFound: .notFound
@@ -34,6 +32,8 @@ extension RPCError {
                             details: ErrorDetails(retryAfterMillis: 1000, reason: "AUDIT_UNAVAILABLE"))
         case let error as CryptoError:
             self = RPCError(.invalidArgument, "\(error)")
+        case let error as any RPCStatusConvertible:
+            self = error.rpcError
         default:
             self = RPCError(.internal, "internal error: \(error)")
         }
@@ -68,4 +68,22 @@ extension RPCError {
                                                                       reason: $0.reason, subject: $0.subject,
                                                                       info: $0.info) })
     }
+}
+
+// Lower layers do not know RPC status codes; these conformances let the transport map their
+// errors wherever a handler lets one escape.
+extension KeyRegistryError: @retroactive RPCStatusConvertible {
+    public var rpcError: RPCError { RPCError(mapping: self) }
+}
+
+extension HSMError: @retroactive RPCStatusConvertible {
+    public var rpcError: RPCError { RPCError(mapping: self) }
+}
+
+extension AuditError: @retroactive RPCStatusConvertible {
+    public var rpcError: RPCError { RPCError(mapping: self) }
+}
+
+extension CryptoError: @retroactive RPCStatusConvertible {
+    public var rpcError: RPCError { RPCError(mapping: self) }
 }
