@@ -72,18 +72,18 @@ extension RPCError {
 
 // Lower layers do not know RPC status codes; these conformances let the transport map their
 // errors wherever a handler lets one escape.
-extension KeyRegistryError: @retroactive RPCStatusConvertible {
+extension KeyRegistryError: RPCStatusConvertible {
     public var rpcError: RPCError { RPCError(mapping: self) }
 }
 
-extension HSMError: @retroactive RPCStatusConvertible {
+extension HSMError: RPCStatusConvertible {
     public var rpcError: RPCError { RPCError(mapping: self) }
 }
 
-extension AuditError: @retroactive RPCStatusConvertible {
+extension AuditError: RPCStatusConvertible {
     public var rpcError: RPCError { RPCError(mapping: self) }
 }
 
-extension CryptoError: @retroactive RPCStatusConvertible {
+extension CryptoError: RPCStatusConvertible {
     public var rpcError: RPCError { RPCError(mapping: self) }
 }
