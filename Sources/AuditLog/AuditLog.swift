@@ -9,7 +9,8 @@
 ///
 /// Open it with ``open(path:options:)``, append with ``append(_:)`` (awaits durability) or
 /// ``appendDetached(_:)`` (fire and forget, for calls that return nothing secret), and always
-/// ``close()`` it: closing writes the final checkpoint and stops the writer threads.
+/// ``close()`` it: closing writes the final checkpoint and stops the writer threads (a log that
+/// is never closed keeps its two threads, and itself, alive).
 public final class AuditLog: @unchecked Sendable {
     // Everything below `lock` is guarded by it; the sink is used only by the writer thread
     // (and by `open` before the threads start, and by `close` after they stopped).

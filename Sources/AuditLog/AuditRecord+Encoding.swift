@@ -101,22 +101,3 @@ extension AuditRecord {
         return AuditRecord.line(canonical: canonical.bytes, hashIndex: canonical.hashIndex, hash: hash)
     }
 }
-
-extension AuditEvent {
-    /// Most UTF-8 bytes all strings of an event may hold together, so that even fully escaped a
-    /// record stays far below the longest line a reader accepts.
-    public static let maxTextBytes = 64 * 1024
-
-    /// Checks what the canonical form cannot represent.
-    func validate() throws(AuditError) {
-        guard requestSHA256.isEmpty || requestSHA256.count == 32 else {
-            throw AuditError(.invalidArgument, "request_sha256 must be 32 bytes or empty, got \(requestSHA256.count)")
-        }
-        var textBytes = identity.utf8.count + method.utf8.count + keyName.utf8.count + outcome.utf8.count
-            + message.utf8.count
-        for (key, value) in extra { textBytes += key.utf8.count + value.utf8.count }
-        guard textBytes <= AuditEvent.maxTextBytes else {
-            throw AuditError(.invalidArgument, "audit event text is \(textBytes) bytes; at most \(AuditEvent.maxTextBytes)")
-        }
-    }
-}

@@ -49,8 +49,13 @@ public struct AuditVerificationReport: Hashable, Sendable, CustomStringConvertib
     /// `true` when every complete record verified. A torn tail does not make a log invalid.
     public var isValid: Bool { firstBroken == nil }
 
-    /// Valid records after the last checkpoint, which no signature covers yet.
-    public var recordsAfterLastCheckpoint: UInt64 { lastSeq - (lastCheckpoint?.seq ?? 0) }
+    /// Highest seq any verified checkpoint covers (0: none).
+    public private(set) var coveredSeq: UInt64 = 0
+    /// Seqs of checkpoint records above `coveredSeq` (they need no signature of their own).
+    private var checkpointsAboveCover: [UInt64] = []
+
+    /// Call and recovery records that no checkpoint covers yet: protected by the chain only.
+    public var unsignedRecords: UInt64 { lastSeq - coveredSeq - UInt64(checkpointsAboveCover.count) }
 
     init(path: String, signaturesChecked: Bool) {
         self.path = path
@@ -68,6 +73,9 @@ public struct AuditVerificationReport: Hashable, Sendable, CustomStringConvertib
             checkpointRecords += 1
             lastCheckpoint = Checkpoint(seq: record.seq, coveredSeq: checkpoint.coveredSeq, keyName: checkpoint.keyName,
                                         keyVersion: checkpoint.keyVersion, time: checkpoint.time)
+            coveredSeq = max(coveredSeq, checkpoint.coveredSeq)
+            checkpointsAboveCover.append(record.seq)
+            checkpointsAboveCover.removeAll { $0 <= coveredSeq }
         }
     }
 
@@ -87,7 +95,7 @@ public struct AuditVerificationReport: Hashable, Sendable, CustomStringConvertib
         } else {
             lines.append("  no checkpoint")
         }
-        lines.append("  records after the last checkpoint (not yet signed): \(recordsAfterLastCheckpoint)")
+        lines.append("  records no checkpoint covers yet (chain only): \(unsignedRecords)")
         if let tornTail {
             lines.append("  torn tail: line \(tornTail.line), offset \(tornTail.offset), \(tornTail.byteCount) bytes "
                 + "(an unfinished write from a crash; never acknowledged; removed when the log is next opened)")

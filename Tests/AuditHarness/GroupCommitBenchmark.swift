@@ -48,7 +48,8 @@ struct GroupCommitBenchmark {
         line("16 appenders, group commit                       ", grouped)
         line(" 1 appender,  group commit                       ", single)
         let ratio = grouped.perSecond / max(baseline.perSecond, 1)
-        print("  group commit / baseline = \(Int(ratio * 100) / 100).\(Int(ratio * 100) % 100)x")
+        let hundredths = Int((ratio * 100).rounded())
+        print("  group commit / baseline = \(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)x")
     }
 
     private func measure(name: String, appenders: Int, maxBatch: Int) async throws -> Result {

@@ -81,7 +81,7 @@ import SoftCrypto
         }
         let report = try AuditVerifier.verify(path: path, verifier: key)
         #expect(report.isValid && report.signaturesChecked)
-        #expect(report.checkpointRecords == checkpoints.count && report.recordsAfterLastCheckpoint == 0)
+        #expect(report.checkpointRecords == checkpoints.count && report.unsignedRecords == 0)
         #expect(report.lastCheckpoint?.keyName == "audit-ed25519" && report.lastCheckpoint?.keyVersion == 3)
         // Another key does not verify them.
         let other = try AuditVerifier.verify(path: path, verifier: Ed25519TestKey(name: "audit-ed25519", version: 3))
@@ -165,6 +165,6 @@ import SoftCrypto
         await #expect(throws: AuditError.self) { _ = try await log.checkpoint() }
         await #expect(throws: AuditError.self) { try await log.close() }
         let report = try AuditVerifier.verify(path: path, verifier: nil)
-        #expect(report.isValid && report.checkpointRecords == 0 && report.recordsAfterLastCheckpoint == 6)
+        #expect(report.isValid && report.checkpointRecords == 0 && report.unsignedRecords == 6)
     }
 }

@@ -68,6 +68,17 @@ import SoftCrypto
         #expect(line.contains("\"seq\":2,\"signature\":\"09\",\"time\":\"1970-01-01T00:00:00.000Z\",\"type\":\"checkpoint\""))
     }
 
+    @Test func checkpointMessageLayoutMatchesTheSpec() {
+        let hash = (0..<32).map { UInt8($0) }
+        let message = AuditCheckpoint.signedMessage(coveredSeq: 0x0102_0304_0506_0708, coveredHash: hash,
+                                                    time: AuditTimestamp(unixMillis: 1_700_000_000_123))
+        #expect(message.count == 79)
+        #expect(LogFile.text(Array(message[0..<30])) == "PersonaHSM audit checkpoint v1" && message[30] == 0)
+        #expect(Array(message[31..<39]) == [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(Array(message[39..<71]) == hash)
+        #expect(Array(message[71..<79]) == [0, 0, 0x01, 0x8B, 0xCF, 0xE5, 0x68, 0x7B])
+    }
+
     @Test func timestampsFormatAndParseExactly() {
         let cases: [(Int64, String)] = [
             (0, "1970-01-01T00:00:00.000Z"),
