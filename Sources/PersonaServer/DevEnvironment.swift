@@ -50,7 +50,7 @@ public enum DevEnvironment {
                 tls: TLSConfig(certificate: "pki/server.pem", privateKey: "pki/server.key", clientCA: "pki/ca.pem",
                                crl: "pki/ca.crl", minimumVersion: "1.3"),
                 policy: "policy.json",
-                audit: AuditConfig(path: "audit/audit.log", checkpointEvery: 1000, writeTimeoutMillis: 1000,
+                audit: AuditConfig(path: "audit/audit.log", checkpointEvery: 1000, writeTimeoutMillis: 800,
                                    keyName: "audit-checkpoints"),
                 backends: [BackendConfig(name: "softhsm-1", cluster: "primary", module: DevToken.defaultModulePath,
                                          token: tokenLabel, pinFile: "hsm/user.pin", pinEnv: nil, sessions: 2,
