@@ -6,20 +6,13 @@
 
 import Foundation
 import PKCS11
+import TestSupport
 
 enum TestHSM {
     /// This process's token folder.
-    static let folder: String = {
-        let path = NSTemporaryDirectory() + "personahsm-p11-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        folderForCleanup = strdup(path)
-        atexit {
-            if let p = folderForCleanup { _ = try? FileManager.default.removeItem(atPath: String(cString: p)) }
-        }
-        return path
-    }()
-
-    nonisolated(unsafe) private static var folderForCleanup: UnsafeMutablePointer<CChar>?
+    /// The process-wide token folder shared by every test target (they all run in one process,
+    /// and SoftHSM2 can be initialised only once per process).
+    static var folder: String { TestSupport.TestHSM.folder }
 
     /// The token labelled `label` in this process's folder, created and logged in on first use.
     static func token(_ label: String) throws -> Token {
