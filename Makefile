@@ -28,7 +28,7 @@ check-generated: deps
 
 test: deps check-generated
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
-	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build --no-parallel $(SWIFT_FLAGS)
 	$(MAKE) test-asan
 
 # Malformed-input tests for every generated decoder, under AddressSanitizer.
