@@ -71,8 +71,8 @@ let package = Package(
                           dependencies: ["PersonaClient", "Credentials", "AuditLog", "ArgumentParsing", "PersonaProtos",
                                          "RPCCore", "SoftCrypto"],
                           swiftSettings: swiftSettings),
-        .target(name: "LoadHarness", dependencies: ["PersonaClient", "RPCCore"], swiftSettings: swiftSettings),
-        .executableTarget(name: "personahsm-load", dependencies: ["PersonaClient", "LoadHarness", "ArgumentParsing"],
+        .target(name: "LoadHarness", dependencies: ["PersonaClient", "RPCCore", "PersonaProtos"], swiftSettings: swiftSettings),
+        .executableTarget(name: "personahsm-load", dependencies: ["PersonaClient", "LoadHarness", "ArgumentParsing", "PersonaProtos"],
                           swiftSettings: swiftSettings),
         // Test helper for the audit log: the crash-test writer and the group-commit benchmark.
         .executableTarget(name: "audit-harness", dependencies: ["AuditLog", "SoftCrypto"],

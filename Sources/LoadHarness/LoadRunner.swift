@@ -25,6 +25,8 @@ public struct LoadResult: Sendable {
     public var errors: [String: UInt64]
     /// Latencies of successful calls, nanoseconds.
     public var latency: LatencyHistogram
+    /// The first error's message, to tell the user what went wrong.
+    public var firstError: String?
     /// Completions per second (successes only).
     public var throughput: Double { elapsedSeconds > 0 ? Double(completed) / elapsedSeconds : 0 }
     public var errorCount: UInt64 { errors.values.reduce(0, +) }
@@ -104,11 +106,11 @@ public struct LoadRunner: Sendable {
             try await operation(index)
             collector.success(clock.now - intended)
         } catch let error as RPCError {
-            collector.failure(error.code.description)
+            collector.failure(error.code.description, message: error.message)
         } catch let error as any RPCStatusConvertible {
-            collector.failure(error.rpcError.code.description)
+            collector.failure(error.rpcError.code.description, message: error.rpcError.message)
         } catch {
-            collector.failure("UNKNOWN")
+            collector.failure("UNKNOWN", message: "\(error)")
         }
     }
 }
@@ -119,6 +121,7 @@ final class Collector: Sendable {
         var histogram = LatencyHistogram()
         var errors: [String: UInt64] = [:]
         var completed: UInt64 = 0
+        var firstError: String?
     }
 
     private let state = Mutex(State())
@@ -136,12 +139,17 @@ final class Collector: Sendable {
         }
     }
 
-    func failure(_ code: String) { state.withLock { $0.errors[code, default: 0] += 1 } }
+    func failure(_ code: String, message: String) {
+        state.withLock {
+            $0.errors[code, default: 0] += 1
+            if $0.firstError == nil { $0.firstError = "\(code): \(message)" }
+        }
+    }
 
     func result(shape: LoadShape, elapsed: Double) -> LoadResult {
         state.withLock {
             LoadResult(shape: shape, elapsedSeconds: elapsed, completed: $0.completed, errors: $0.errors,
-                       latency: $0.histogram)
+                       latency: $0.histogram, firstError: $0.firstError)
         }
     }
 }

@@ -5,6 +5,11 @@
 public struct SweepStep: Sendable {
     public var offeredRate: Double
     public var result: LoadResult
+
+    public init(offeredRate: Double, result: LoadResult) {
+        self.offeredRate = offeredRate
+        self.result = result
+    }
 }
 
 /// The sweep's findings.

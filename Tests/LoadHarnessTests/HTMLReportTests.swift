@@ -8,7 +8,7 @@ import Testing
         var histogram = LatencyHistogram()
         for i in 0..<100 as Range<UInt64> { histogram.record(latencyMillis * 1_000_000 + i * 10_000) }
         return LoadResult(shape: .openLoop(ratePerSecond: throughput, maxInFlight: 8), elapsedSeconds: 1,
-                          completed: UInt64(throughput), errors: [:], latency: histogram)
+                          completed: UInt64(throughput), errors: [:], latency: histogram, firstError: nil)
     }
 
     @Test func rendersPlotsAndTable() {

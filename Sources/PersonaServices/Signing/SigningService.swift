@@ -60,25 +60,38 @@ public struct SigningService: SigningServiceHandler {
     public func signStream(_ requests: AsyncThrowingMapSequence<RawRequestStream, SignRequest>,
                            writer: ResponseWriter<SignResult>, context: ServerContext) async throws {
         let engine = self.engine
-        // Items are signed concurrently and answered as they complete; a bounded window keeps one
-        // stream from queueing unlimited work.
-        try await withThrowingTaskGroup(of: SignResult.self) { group in
-            var inFlight = 0
-            var index = 0
-            for try await item in requests {
-                if inFlight >= 256, let done = try await group.next() {
-                    try await writer.write(done)
-                    inFlight -= 1
-                }
-                let position = index
-                group.addTask {
-                    await Self.result(of: { try await engine.sign(item, context: context) }, index: position,
-                                      requestID: item.requestId)
-                }
-                inFlight += 1
-                index += 1
+        // Items are signed concurrently and each result is written as soon as it is ready; a
+        // bounded window keeps one stream from queueing unlimited work.
+        let (results, sink) = AsyncStream.makeStream(of: SignResult.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await result in results { try await writer.write(result) }
             }
-            for try await done in group { try await writer.write(done) }
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { signers in
+                    var inFlight = 0
+                    var index = 0
+                    for try await item in requests {
+                        if inFlight >= 256 {
+                            try await signers.next()
+                            inFlight -= 1
+                        }
+                        let position = index
+                        signers.addTask {
+                            sink.yield(await Self.result(of: { try await engine.sign(item, context: context) },
+                                                         index: position, requestID: item.requestId))
+                        }
+                        inFlight += 1
+                        index += 1
+                    }
+                    try await signers.waitForAll()
+                }
+            } catch {
+                sink.finish()
+                throw error
+            }
+            sink.finish()
+            try await group.waitForAll()
         }
     }
 
