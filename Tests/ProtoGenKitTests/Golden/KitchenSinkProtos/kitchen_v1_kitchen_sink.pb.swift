@@ -115,7 +115,8 @@ public struct KitchenSink: Hashable, Sendable, RPCCore.WireMessage {
         /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
         public func serializedBytes() -> [UInt8] {
             ProtobufCRuntime.encode(
-                self, initialize: kitchen__v1__kitchen_sink__inner__init, packedSize: ProtobufCRuntime.packedSizeNested,
+                self, initialize: kitchen__v1__kitchen_sink__inner__init,
+                packedSize: ProtobufCRuntime.packedSizeNested,
                 pack: ProtobufCRuntime.packNested, write: { $0.write(to: $1, arena: $2) })
         }
     }
@@ -404,7 +405,8 @@ public struct KitchenSink: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: kitchen__v1__kitchen_sink__init, packedSize: kitchen__v1__kitchen_sink__get_packed_size,
+            self, initialize: kitchen__v1__kitchen_sink__init,
+            packedSize: kitchen__v1__kitchen_sink__get_packed_size,
             pack: kitchen__v1__kitchen_sink__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -426,7 +428,8 @@ public struct Empty: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: kitchen__v1__empty__init, packedSize: kitchen__v1__empty__get_packed_size,
+            self, initialize: kitchen__v1__empty__init,
+            packedSize: kitchen__v1__empty__get_packed_size,
             pack: kitchen__v1__empty__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -464,7 +467,8 @@ public struct Outer: Hashable, Sendable, RPCCore.WireMessage {
             /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
             public func serializedBytes() -> [UInt8] {
                 ProtobufCRuntime.encode(
-                    self, initialize: kitchen__v1__outer__middle__deep__init, packedSize: ProtobufCRuntime.packedSizeNested,
+                    self, initialize: kitchen__v1__outer__middle__deep__init,
+                    packedSize: ProtobufCRuntime.packedSizeNested,
                     pack: ProtobufCRuntime.packNested, write: { $0.write(to: $1, arena: $2) })
             }
         }
@@ -496,7 +500,8 @@ public struct Outer: Hashable, Sendable, RPCCore.WireMessage {
         /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
         public func serializedBytes() -> [UInt8] {
             ProtobufCRuntime.encode(
-                self, initialize: kitchen__v1__outer__middle__init, packedSize: ProtobufCRuntime.packedSizeNested,
+                self, initialize: kitchen__v1__outer__middle__init,
+                packedSize: ProtobufCRuntime.packedSizeNested,
                 pack: ProtobufCRuntime.packNested, write: { $0.write(to: $1, arena: $2) })
         }
     }
@@ -533,7 +538,8 @@ public struct Outer: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: kitchen__v1__outer__init, packedSize: kitchen__v1__outer__get_packed_size,
+            self, initialize: kitchen__v1__outer__init,
+            packedSize: kitchen__v1__outer__get_packed_size,
             pack: kitchen__v1__outer__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -931,7 +937,9 @@ extension Outer.Middle.Deep {
 ///
 /// Every streaming shape, and the idempotency rule's word boundary.
 ///
-/// A method is idempotent (safe to retry without an idempotency key) when its name starts with the word Get, List, Verify, Check or Watch (a whole CamelCase word: `CheckpointAudit` does not count) or when it declares `option idempotency_level = NO_SIDE_EFFECTS` or `IDEMPOTENT`.
+/// A method is idempotent (safe to retry without an idempotency key) when its name starts with the
+/// word Get, List, Verify, Check or Watch (a whole CamelCase word: `CheckpointAudit` does not
+/// count) or when it declares `option idempotency_level = NO_SIDE_EFFECTS` or `IDEMPOTENT`.
 public enum KitchenServiceDescriptors {
     /// The fully qualified service name.
     public static let serviceName = "kitchen.v1.KitchenService"
