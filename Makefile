@@ -17,10 +17,12 @@ build: deps
 release: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS)
 
-# Regenerate the protoc-c C codec and the Swift wrappers from Protos/.
+# Regenerate the protoc-c C codec and the Swift wrappers (and test samples) from Protos/, and the
+# generator's kitchen-sink fixture and golden files (Tests/ProtoGenKitTests). See Tools/PROTOGEN.md.
 generate: deps
 	Tools/generate-c.sh Sources/C/CPersonaProtos
-	Tools/generate-swift.sh Sources/PersonaProtos/Generated
+	Tools/generate-swift.sh Sources/PersonaProtos/Generated Tests/PersonaProtosTests/Generated
+	Tools/generate-fixture.sh
 
 # Regenerate into a temp dir and fail on any difference from what is committed.
 check-generated: deps
@@ -31,9 +33,11 @@ test: deps check-generated
 	$(SWIFT) test --skip-build --no-parallel $(SWIFT_FLAGS)
 	$(MAKE) test-asan
 
-# Malformed-input tests for every generated decoder, under AddressSanitizer.
+# Malformed-input tests for every generated decoder, under AddressSanitizer. XCTest's own objects
+# are still alive at exit, so LeakSanitizer is told to ignore libXCTest.so.
 test-asan:
-	$(SWIFT) test --sanitize=address --scratch-path .build/asan --filter 'MalformedInputTests' $(SWIFT_FLAGS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tools/lsan-suppressions.txt \
+	  $(SWIFT) test --sanitize=address --scratch-path .build/asan --filter 'MalformedInputTests' $(SWIFT_FLAGS)
 
 demo: release
 	Tools/demo.sh

@@ -83,12 +83,26 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .executableTarget(name: "protogen-swift", dependencies: ["ProtoGenKit"], path: "Tools/protogen-swift",
                           swiftSettings: swiftSettings),
+        // Encode/decode cost of generated messages against raw protobuf-c (`swift run -c release protobench`).
+        .executableTarget(name: "protobench", dependencies: ["PersonaProtos", "CPersonaProtos", "CProtobufC"],
+                          path: "Tools/protobench", swiftSettings: swiftSettings),
+        // Test-only: the generator's kitchen-sink fixture compiled (protoc-c codec + golden Swift, whose
+        // Generated/ folder links to Tests/ProtoGenKitTests/Golden), and helpers the proto tests share.
+        .target(name: "CKitchenSinkProtos", dependencies: ["CProtobufC"], path: "Tests/Fixtures/CKitchenSinkProtos"),
+        .target(name: "KitchenSinkProtos", dependencies: ["RPCCore", "CKitchenSinkProtos", "CProtobufC"],
+                path: "Tests/Fixtures/KitchenSinkProtos", swiftSettings: swiftSettings),
+        .target(name: "ProtoTestSupport", dependencies: ["RPCCore"], path: "Tests/Support/ProtoTestSupport",
+                swiftSettings: swiftSettings),
 
         // ── Tests ──────────────────────────────────────────────────────────────
-        .testTarget(name: "ProtoGenKitTests", dependencies: ["ProtoGenKit"], path: "Tests/ProtoGenKitTests",
-                    resources: [.copy("Golden")], swiftSettings: swiftSettings),
-        .testTarget(name: "PersonaProtosTests", dependencies: ["PersonaProtos"], swiftSettings: swiftSettings),
-        // Shared test helpers (Wycheproof loader, ../shared paths) for any test target.
+        // Golden files and the fixture schema are read from the source tree (the refresh script writes there).
+        .testTarget(name: "ProtoGenKitTests", dependencies: ["ProtoGenKit", "protogen-swift", "ProtoTestSupport"],
+                    path: "Tests/ProtoGenKitTests", exclude: ["Golden", "Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "PersonaProtosTests", dependencies: ["PersonaProtos", "RPCCore", "ProtoTestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "KitchenSinkProtosTests", dependencies: ["KitchenSinkProtos", "RPCCore", "ProtoTestSupport"],
+                    swiftSettings: swiftSettings),
+        // Shared test helpers (Wycheproof loader, ../shared paths, the SoftHSM2 fixture) for any test target.
         .target(name: "TestSupport", dependencies: ["SoftCrypto", "PKCS11"], path: "Tests/TestSupport",
                 swiftSettings: swiftSettings),
         .testTarget(name: "SoftCryptoTests", dependencies: ["SoftCrypto", "TestSupport"], swiftSettings: swiftSettings),

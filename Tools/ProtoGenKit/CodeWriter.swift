@@ -46,11 +46,19 @@ struct CodeWriter {
         }
     }
 
-    /// A blank line unless the previous line is blank or opens a block.
-    mutating func separator() {
-        guard let last = lines.last else { return }
-        if last.isEmpty || last.hasSuffix("{") { return }
-        lines.append("")
+    /// `text` re-flowed into lines of at most `width` characters (for prose we write ourselves).
+    static func wrapped(_ text: String, width: Int) -> String {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ") {
+            if !current.isEmpty, current.count + 1 + word.count > width {
+                lines.append(current)
+                current = ""
+            }
+            current += current.isEmpty ? String(word) : " " + word
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines.joined(separator: "\n")
     }
 
     /// The text with trailing whitespace removed and exactly one final newline.

@@ -97,7 +97,8 @@ struct MessageRenderer {
         writer.block("public func serializedBytes() -> [UInt8] {") { writer in
             writer.line("ProtobufCRuntime.encode(")
             writer.indented { writer in
-                writer.line("self, initialize: \(info.cPrefix)__init, packedSize: \(packedSize),")
+                writer.line("self, initialize: \(info.cPrefix)__init,")
+                writer.line("packedSize: \(packedSize),")
                 writer.line("pack: \(pack), write: { $0.write(to: $1, arena: $2) })")
             }
         }

@@ -5,7 +5,6 @@
 /// Whole-module validation, run before anything is rendered.
 struct ModuleChecks {
     let files: [ProtoFile]
-    let catalog: TypeCatalog
     let messagePlans: [MessagePlan]
     let servicePlans: [ServicePlan]
     let reservedModuleNames: [String]

@@ -338,15 +338,18 @@ extension ProtobufCArena {
 
     /// A NUL-terminated copy of `text` (protobuf-c stops at the first U+0000).
     func cString(_ text: String) -> UnsafeMutablePointer<CChar> {
-        var text = text
-        return text.withUTF8 { utf8 in
-            let target = allocate(CChar.self, count: utf8.count + 1)
-            utf8.withMemoryRebound(to: CChar.self) { source in
-                if let base = source.baseAddress { target.initialize(from: base, count: source.count) }
-            }
-            (target + utf8.count).initialize(to: 0)
-            return target
+        if let copy = text.utf8.withContiguousStorageIfAvailable(cString) { return copy }
+        var contiguous = text
+        return contiguous.withUTF8(cString)
+    }
+
+    private func cString(_ utf8: UnsafeBufferPointer<UInt8>) -> UnsafeMutablePointer<CChar> {
+        let target = allocate(CChar.self, count: utf8.count + 1)
+        utf8.withMemoryRebound(to: CChar.self) { source in
+            if let base = source.baseAddress { target.initialize(from: base, count: source.count) }
         }
+        (target + utf8.count).initialize(to: 0)
+        return target
     }
 
     /// A copy of `bytes` as protobuf-c binary data.
@@ -398,15 +401,15 @@ extension ProtobufCArena {
             }
             return text
         }
-        // protobuf-c allocates length + 1 bytes for a string, so the header gives its real length.
+        // protobuf-c allocates length + 1 bytes for a string, so the header gives its real length;
+        // a C string shorter than that stopped at a U+0000 inside the text.
         let length = raw.load(fromByteOffset: -Self.headerBytes, as: Int.self) - 1
-        let bytes = UnsafeBufferPointer(start: raw.assumingMemoryBound(to: UInt8.self), count: max(length, 0))
-        if bytes.contains(0) {
+        guard let text = String(validatingCString: pointer) else {
+            throw ProtobufCDecodeFailure(field: field, index: index, reason: "string is not valid UTF-8")
+        }
+        guard text.utf8.count == length else {
             throw ProtobufCDecodeFailure(field: field, index: index,
                                          reason: "string contains U+0000, which protobuf-c cannot represent")
-        }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ProtobufCDecodeFailure(field: field, index: index, reason: "string is not valid UTF-8")
         }
         return text
     }

@@ -52,12 +52,29 @@ struct SampleRenderer {
             writer.line("static var protoName: String { \(SwiftNaming.stringLiteral(plan.protoName)) }")
             writer.line("static var sampleCount: Int { \(max(1, oneofSizes.max() ?? 1)) }")
             writer.line("static var empty: Self { Self() }")
+            let strings = stringFieldNumbers(plan).map(String.init).joined(separator: ", ")
+            writer.line("static var stringFieldNumbers: [Int32] { [\(strings)] }")
             writer.line()
             let uses = plan.members.isEmpty ? "_" : "index"
             writer.block("static func sample(_ \(uses): Int) -> Self {") { writer in
                 writer.line(plan.members.isEmpty ? "let message = Self()" : "var message = Self()")
                 for member in plan.members { renderMember(member, into: &writer) }
                 writer.line("return message")
+            }
+        }
+    }
+
+    /// Top-level fields that hold strings (singular, repeated or oneof members).
+    private func stringFieldNumbers(_ plan: MessagePlan) -> [Int32] {
+        plan.members.flatMap { member -> [FieldPlan] in
+            switch member {
+            case .field(let field): [field]
+            case .oneof(let oneof): oneof.members
+            }
+        }.compactMap { field in
+            switch field.storage {
+            case .singular(.string), .repeated(.string): field.decl.number
+            default: nil
             }
         }
     }
@@ -131,6 +148,8 @@ struct SampleRenderer {
             static var sampleCount: Int { get }
             /// The value with every field at its default.
             static var empty: Self { get }
+            /// Numbers of the top-level fields that hold strings.
+            static var stringFieldNumbers: [Int32] { get }
             /// Sample `index`: every field set to a non-default value, oneof case `index % count`.
             static func sample(_ index: Int) -> Self
         }

@@ -11,39 +11,6 @@ public enum FieldType: Sendable, Hashable {
     case message(String)
     /// proto2 groups: never supported, kept so the loader can name them in its error.
     case group(String)
-
-    /// Integer, floating-point or bool: copied by value between Swift and C.
-    public var isNumericOrBool: Bool {
-        switch self {
-        case .double, .float, .int64, .uint64, .int32, .fixed64, .fixed32, .bool, .uint32, .sfixed32,
-             .sfixed64, .sint32, .sint64:
-            return true
-        case .string, .bytes, .enumeration, .message, .group:
-            return false
-        }
-    }
-
-    /// The proto spelling, for messages and errors.
-    public var protoName: String {
-        switch self {
-        case .double: "double"
-        case .float: "float"
-        case .int64: "int64"
-        case .uint64: "uint64"
-        case .int32: "int32"
-        case .fixed64: "fixed64"
-        case .fixed32: "fixed32"
-        case .bool: "bool"
-        case .string: "string"
-        case .bytes: "bytes"
-        case .uint32: "uint32"
-        case .sfixed32: "sfixed32"
-        case .sfixed64: "sfixed64"
-        case .sint32: "sint32"
-        case .sint64: "sint64"
-        case .enumeration(let name), .message(let name), .group(let name): name
-        }
-    }
 }
 
 /// Singular or repeated (`map` fields are repeated fields of a map-entry message).

@@ -25,7 +25,7 @@ struct ServiceRenderer {
         writer.doc("Method descriptors of `\(serviceName)`.")
         if let comment = plan.decl.comment { writer.line("///"); writer.doc(comment) }
         writer.line("///")
-        writer.doc(IdempotencyRule.summary)
+        writer.doc(CodeWriter.wrapped(IdempotencyRule.summary, width: 96))
         writer.block("public enum \(plan.descriptorsName) {") { writer in
             writer.line("/// The fully qualified service name.")
             writer.line("public static let serviceName = \(SwiftNaming.stringLiteral(serviceName))")

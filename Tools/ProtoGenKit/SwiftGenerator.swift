@@ -91,7 +91,7 @@ public struct SwiftGenerator {
         }
         for file in files { for message in file.messages { try collect(message) } }
         let services = try files.flatMap { try $0.services.map { try catalog.plan($0) } }
-        try ModuleChecks(files: files, catalog: catalog, messagePlans: messages, servicePlans: services,
+        try ModuleChecks(files: files, messagePlans: messages, servicePlans: services,
                          reservedModuleNames: [options.moduleName, options.cModule, "CProtobufC"]).run()
         return Module(files: files, catalog: catalog, messages: messages, services: services)
     }

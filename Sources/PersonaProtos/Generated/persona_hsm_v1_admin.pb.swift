@@ -82,7 +82,8 @@ public struct BackupRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__backup_request__init, packedSize: persona__hsm__v1__backup_request__get_packed_size,
+            self, initialize: persona__hsm__v1__backup_request__init,
+            packedSize: persona__hsm__v1__backup_request__get_packed_size,
             pack: persona__hsm__v1__backup_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -121,7 +122,8 @@ public struct BackupResponse: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__backup_response__init, packedSize: persona__hsm__v1__backup_response__get_packed_size,
+            self, initialize: persona__hsm__v1__backup_response__init,
+            packedSize: persona__hsm__v1__backup_response__get_packed_size,
             pack: persona__hsm__v1__backup_response__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -160,7 +162,8 @@ public struct RestoreRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__restore_request__init, packedSize: persona__hsm__v1__restore_request__get_packed_size,
+            self, initialize: persona__hsm__v1__restore_request__init,
+            packedSize: persona__hsm__v1__restore_request__get_packed_size,
             pack: persona__hsm__v1__restore_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -194,7 +197,8 @@ public struct RestoreResponse: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__restore_response__init, packedSize: persona__hsm__v1__restore_response__get_packed_size,
+            self, initialize: persona__hsm__v1__restore_response__init,
+            packedSize: persona__hsm__v1__restore_response__get_packed_size,
             pack: persona__hsm__v1__restore_response__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -233,7 +237,8 @@ public struct ProposeOperationRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__propose_operation_request__init, packedSize: persona__hsm__v1__propose_operation_request__get_packed_size,
+            self, initialize: persona__hsm__v1__propose_operation_request__init,
+            packedSize: persona__hsm__v1__propose_operation_request__get_packed_size,
             pack: persona__hsm__v1__propose_operation_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -302,7 +307,8 @@ public struct QuorumOperationStatus: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__quorum_operation_status__init, packedSize: persona__hsm__v1__quorum_operation_status__get_packed_size,
+            self, initialize: persona__hsm__v1__quorum_operation_status__init,
+            packedSize: persona__hsm__v1__quorum_operation_status__get_packed_size,
             pack: persona__hsm__v1__quorum_operation_status__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -336,7 +342,8 @@ public struct ApproveRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__approve_request__init, packedSize: persona__hsm__v1__approve_request__get_packed_size,
+            self, initialize: persona__hsm__v1__approve_request__init,
+            packedSize: persona__hsm__v1__approve_request__get_packed_size,
             pack: persona__hsm__v1__approve_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -358,7 +365,8 @@ public struct ListPendingRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__list_pending_request__init, packedSize: persona__hsm__v1__list_pending_request__get_packed_size,
+            self, initialize: persona__hsm__v1__list_pending_request__init,
+            packedSize: persona__hsm__v1__list_pending_request__get_packed_size,
             pack: persona__hsm__v1__list_pending_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -387,7 +395,8 @@ public struct ListPendingResponse: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__list_pending_response__init, packedSize: persona__hsm__v1__list_pending_response__get_packed_size,
+            self, initialize: persona__hsm__v1__list_pending_response__init,
+            packedSize: persona__hsm__v1__list_pending_response__get_packed_size,
             pack: persona__hsm__v1__list_pending_response__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -409,7 +418,8 @@ public struct AuditCheckpointRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__audit_checkpoint_request__init, packedSize: persona__hsm__v1__audit_checkpoint_request__get_packed_size,
+            self, initialize: persona__hsm__v1__audit_checkpoint_request__init,
+            packedSize: persona__hsm__v1__audit_checkpoint_request__get_packed_size,
             pack: persona__hsm__v1__audit_checkpoint_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -463,7 +473,8 @@ public struct AuditCheckpoint: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__audit_checkpoint__init, packedSize: persona__hsm__v1__audit_checkpoint__get_packed_size,
+            self, initialize: persona__hsm__v1__audit_checkpoint__init,
+            packedSize: persona__hsm__v1__audit_checkpoint__get_packed_size,
             pack: persona__hsm__v1__audit_checkpoint__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -729,7 +740,9 @@ extension AuditCheckpoint {
 
 /// Method descriptors of `persona.hsm.v1.AdminService`.
 ///
-/// A method is idempotent (safe to retry without an idempotency key) when its name starts with the word Get, List, Verify, Check or Watch (a whole CamelCase word: `CheckpointAudit` does not count) or when it declares `option idempotency_level = NO_SIDE_EFFECTS` or `IDEMPOTENT`.
+/// A method is idempotent (safe to retry without an idempotency key) when its name starts with the
+/// word Get, List, Verify, Check or Watch (a whole CamelCase word: `CheckpointAudit` does not
+/// count) or when it declares `option idempotency_level = NO_SIDE_EFFECTS` or `IDEMPOTENT`.
 public enum AdminServiceDescriptors {
     /// The fully qualified service name.
     public static let serviceName = "persona.hsm.v1.AdminService"

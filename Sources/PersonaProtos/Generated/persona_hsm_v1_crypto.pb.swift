@@ -60,7 +60,8 @@ public struct EncryptRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__encrypt_request__init, packedSize: persona__hsm__v1__encrypt_request__get_packed_size,
+            self, initialize: persona__hsm__v1__encrypt_request__init,
+            packedSize: persona__hsm__v1__encrypt_request__get_packed_size,
             pack: persona__hsm__v1__encrypt_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -109,7 +110,8 @@ public struct EncryptResponse: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__encrypt_response__init, packedSize: persona__hsm__v1__encrypt_response__get_packed_size,
+            self, initialize: persona__hsm__v1__encrypt_response__init,
+            packedSize: persona__hsm__v1__encrypt_response__get_packed_size,
             pack: persona__hsm__v1__encrypt_response__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -163,7 +165,8 @@ public struct DecryptRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__decrypt_request__init, packedSize: persona__hsm__v1__decrypt_request__get_packed_size,
+            self, initialize: persona__hsm__v1__decrypt_request__init,
+            packedSize: persona__hsm__v1__decrypt_request__get_packed_size,
             pack: persona__hsm__v1__decrypt_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -197,7 +200,8 @@ public struct DecryptResponse: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__decrypt_response__init, packedSize: persona__hsm__v1__decrypt_response__get_packed_size,
+            self, initialize: persona__hsm__v1__decrypt_response__init,
+            packedSize: persona__hsm__v1__decrypt_response__get_packed_size,
             pack: persona__hsm__v1__decrypt_response__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -241,7 +245,8 @@ public struct GenerateDataKeyRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__generate_data_key_request__init, packedSize: persona__hsm__v1__generate_data_key_request__get_packed_size,
+            self, initialize: persona__hsm__v1__generate_data_key_request__init,
+            packedSize: persona__hsm__v1__generate_data_key_request__get_packed_size,
             pack: persona__hsm__v1__generate_data_key_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -275,7 +280,8 @@ public struct GenerateDataKeyResponse: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__generate_data_key_response__init, packedSize: persona__hsm__v1__generate_data_key_response__get_packed_size,
+            self, initialize: persona__hsm__v1__generate_data_key_response__init,
+            packedSize: persona__hsm__v1__generate_data_key_response__get_packed_size,
             pack: persona__hsm__v1__generate_data_key_response__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -457,7 +463,9 @@ extension GenerateDataKeyResponse {
 
 /// Method descriptors of `persona.hsm.v1.CryptoService`.
 ///
-/// A method is idempotent (safe to retry without an idempotency key) when its name starts with the word Get, List, Verify, Check or Watch (a whole CamelCase word: `CheckpointAudit` does not count) or when it declares `option idempotency_level = NO_SIDE_EFFECTS` or `IDEMPOTENT`.
+/// A method is idempotent (safe to retry without an idempotency key) when its name starts with the
+/// word Get, List, Verify, Check or Watch (a whole CamelCase word: `CheckpointAudit` does not
+/// count) or when it declares `option idempotency_level = NO_SIDE_EFFECTS` or `IDEMPOTENT`.
 public enum CryptoServiceDescriptors {
     /// The fully qualified service name.
     public static let serviceName = "persona.hsm.v1.CryptoService"

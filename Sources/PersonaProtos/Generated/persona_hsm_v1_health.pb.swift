@@ -74,7 +74,8 @@ public struct HealthCheckRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__health_check_request__init, packedSize: persona__hsm__v1__health_check_request__get_packed_size,
+            self, initialize: persona__hsm__v1__health_check_request__init,
+            packedSize: persona__hsm__v1__health_check_request__get_packed_size,
             pack: persona__hsm__v1__health_check_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -133,7 +134,8 @@ public struct BackendHealth: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__backend_health__init, packedSize: persona__hsm__v1__backend_health__get_packed_size,
+            self, initialize: persona__hsm__v1__backend_health__init,
+            packedSize: persona__hsm__v1__backend_health__get_packed_size,
             pack: persona__hsm__v1__backend_health__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -172,7 +174,8 @@ public struct HealthCheckResponse: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__health_check_response__init, packedSize: persona__hsm__v1__health_check_response__get_packed_size,
+            self, initialize: persona__hsm__v1__health_check_response__init,
+            packedSize: persona__hsm__v1__health_check_response__get_packed_size,
             pack: persona__hsm__v1__health_check_response__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -257,7 +260,9 @@ extension HealthCheckResponse {
 
 /// Method descriptors of `persona.hsm.v1.HealthService`.
 ///
-/// A method is idempotent (safe to retry without an idempotency key) when its name starts with the word Get, List, Verify, Check or Watch (a whole CamelCase word: `CheckpointAudit` does not count) or when it declares `option idempotency_level = NO_SIDE_EFFECTS` or `IDEMPOTENT`.
+/// A method is idempotent (safe to retry without an idempotency key) when its name starts with the
+/// word Get, List, Verify, Check or Watch (a whole CamelCase word: `CheckpointAudit` does not
+/// count) or when it declares `option idempotency_level = NO_SIDE_EFFECTS` or `IDEMPOTENT`.
 public enum HealthServiceDescriptors {
     /// The fully qualified service name.
     public static let serviceName = "persona.hsm.v1.HealthService"

@@ -233,7 +233,8 @@ public struct KeyVersion: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__key_version__init, packedSize: persona__hsm__v1__key_version__get_packed_size,
+            self, initialize: persona__hsm__v1__key_version__init,
+            packedSize: persona__hsm__v1__key_version__get_packed_size,
             pack: persona__hsm__v1__key_version__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -302,7 +303,8 @@ public struct Key: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__key__init, packedSize: persona__hsm__v1__key__get_packed_size,
+            self, initialize: persona__hsm__v1__key__init,
+            packedSize: persona__hsm__v1__key__get_packed_size,
             pack: persona__hsm__v1__key__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -361,7 +363,8 @@ public struct CreateKeyRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__create_key_request__init, packedSize: persona__hsm__v1__create_key_request__get_packed_size,
+            self, initialize: persona__hsm__v1__create_key_request__init,
+            packedSize: persona__hsm__v1__create_key_request__get_packed_size,
             pack: persona__hsm__v1__create_key_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -390,7 +393,8 @@ public struct GetKeyRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__get_key_request__init, packedSize: persona__hsm__v1__get_key_request__get_packed_size,
+            self, initialize: persona__hsm__v1__get_key_request__init,
+            packedSize: persona__hsm__v1__get_key_request__get_packed_size,
             pack: persona__hsm__v1__get_key_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -429,7 +433,8 @@ public struct ListKeysRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__list_keys_request__init, packedSize: persona__hsm__v1__list_keys_request__get_packed_size,
+            self, initialize: persona__hsm__v1__list_keys_request__init,
+            packedSize: persona__hsm__v1__list_keys_request__get_packed_size,
             pack: persona__hsm__v1__list_keys_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -463,7 +468,8 @@ public struct ListKeysResponse: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__list_keys_response__init, packedSize: persona__hsm__v1__list_keys_response__get_packed_size,
+            self, initialize: persona__hsm__v1__list_keys_response__init,
+            packedSize: persona__hsm__v1__list_keys_response__get_packed_size,
             pack: persona__hsm__v1__list_keys_response__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -502,7 +508,8 @@ public struct GetPublicKeyRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__get_public_key_request__init, packedSize: persona__hsm__v1__get_public_key_request__get_packed_size,
+            self, initialize: persona__hsm__v1__get_public_key_request__init,
+            packedSize: persona__hsm__v1__get_public_key_request__get_packed_size,
             pack: persona__hsm__v1__get_public_key_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -556,7 +563,8 @@ public struct PublicKey: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__public_key__init, packedSize: persona__hsm__v1__public_key__get_packed_size,
+            self, initialize: persona__hsm__v1__public_key__init,
+            packedSize: persona__hsm__v1__public_key__get_packed_size,
             pack: persona__hsm__v1__public_key__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -585,7 +593,8 @@ public struct RotateKeyRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__rotate_key_request__init, packedSize: persona__hsm__v1__rotate_key_request__get_packed_size,
+            self, initialize: persona__hsm__v1__rotate_key_request__init,
+            packedSize: persona__hsm__v1__rotate_key_request__get_packed_size,
             pack: persona__hsm__v1__rotate_key_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -619,7 +628,8 @@ public struct KeyVersionRef: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__key_version_ref__init, packedSize: persona__hsm__v1__key_version_ref__get_packed_size,
+            self, initialize: persona__hsm__v1__key_version_ref__init,
+            packedSize: persona__hsm__v1__key_version_ref__get_packed_size,
             pack: persona__hsm__v1__key_version_ref__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -659,7 +669,8 @@ public struct ScheduleDestructionRequest: Hashable, Sendable, RPCCore.WireMessag
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__schedule_destruction_request__init, packedSize: persona__hsm__v1__schedule_destruction_request__get_packed_size,
+            self, initialize: persona__hsm__v1__schedule_destruction_request__init,
+            packedSize: persona__hsm__v1__schedule_destruction_request__get_packed_size,
             pack: persona__hsm__v1__schedule_destruction_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -719,7 +730,8 @@ public struct ImportKeyRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__import_key_request__init, packedSize: persona__hsm__v1__import_key_request__get_packed_size,
+            self, initialize: persona__hsm__v1__import_key_request__init,
+            packedSize: persona__hsm__v1__import_key_request__get_packed_size,
             pack: persona__hsm__v1__import_key_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -1067,7 +1079,9 @@ extension ImportKeyRequest {
 ///
 /// Manages keys.
 ///
-/// A method is idempotent (safe to retry without an idempotency key) when its name starts with the word Get, List, Verify, Check or Watch (a whole CamelCase word: `CheckpointAudit` does not count) or when it declares `option idempotency_level = NO_SIDE_EFFECTS` or `IDEMPOTENT`.
+/// A method is idempotent (safe to retry without an idempotency key) when its name starts with the
+/// word Get, List, Verify, Check or Watch (a whole CamelCase word: `CheckpointAudit` does not
+/// count) or when it declares `option idempotency_level = NO_SIDE_EFFECTS` or `IDEMPOTENT`.
 public enum KeyServiceDescriptors {
     /// The fully qualified service name.
     public static let serviceName = "persona.hsm.v1.KeyService"

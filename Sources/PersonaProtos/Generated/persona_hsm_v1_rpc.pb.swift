@@ -127,7 +127,8 @@ public struct MetadataEntry: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__metadata_entry__init, packedSize: persona__hsm__v1__metadata_entry__get_packed_size,
+            self, initialize: persona__hsm__v1__metadata_entry__init,
+            packedSize: persona__hsm__v1__metadata_entry__get_packed_size,
             pack: persona__hsm__v1__metadata_entry__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -177,7 +178,8 @@ public struct CallHeader: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__call_header__init, packedSize: persona__hsm__v1__call_header__get_packed_size,
+            self, initialize: persona__hsm__v1__call_header__init,
+            packedSize: persona__hsm__v1__call_header__get_packed_size,
             pack: persona__hsm__v1__call_header__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -221,7 +223,8 @@ public struct CallStatus: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__call_status__init, packedSize: persona__hsm__v1__call_status__get_packed_size,
+            self, initialize: persona__hsm__v1__call_status__init,
+            packedSize: persona__hsm__v1__call_status__get_packed_size,
             pack: persona__hsm__v1__call_status__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -265,7 +268,8 @@ public struct ErrorDetails: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__error_details__init, packedSize: persona__hsm__v1__error_details__get_packed_size,
+            self, initialize: persona__hsm__v1__error_details__init,
+            packedSize: persona__hsm__v1__error_details__get_packed_size,
             pack: persona__hsm__v1__error_details__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }

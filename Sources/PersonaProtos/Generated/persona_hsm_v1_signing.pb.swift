@@ -118,7 +118,8 @@ public struct SignRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__sign_request__init, packedSize: persona__hsm__v1__sign_request__get_packed_size,
+            self, initialize: persona__hsm__v1__sign_request__init,
+            packedSize: persona__hsm__v1__sign_request__get_packed_size,
             pack: persona__hsm__v1__sign_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -182,7 +183,8 @@ public struct SignResponse: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__sign_response__init, packedSize: persona__hsm__v1__sign_response__get_packed_size,
+            self, initialize: persona__hsm__v1__sign_response__init,
+            packedSize: persona__hsm__v1__sign_response__get_packed_size,
             pack: persona__hsm__v1__sign_response__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -230,7 +232,8 @@ public struct SignResult: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__sign_result__init, packedSize: persona__hsm__v1__sign_result__get_packed_size,
+            self, initialize: persona__hsm__v1__sign_result__init,
+            packedSize: persona__hsm__v1__sign_result__get_packed_size,
             pack: persona__hsm__v1__sign_result__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -259,7 +262,8 @@ public struct SignBatchRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__sign_batch_request__init, packedSize: persona__hsm__v1__sign_batch_request__get_packed_size,
+            self, initialize: persona__hsm__v1__sign_batch_request__init,
+            packedSize: persona__hsm__v1__sign_batch_request__get_packed_size,
             pack: persona__hsm__v1__sign_batch_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -288,7 +292,8 @@ public struct SignBatchResponse: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__sign_batch_response__init, packedSize: persona__hsm__v1__sign_batch_response__get_packed_size,
+            self, initialize: persona__hsm__v1__sign_batch_response__init,
+            packedSize: persona__hsm__v1__sign_batch_response__get_packed_size,
             pack: persona__hsm__v1__sign_batch_response__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -351,7 +356,8 @@ public struct VerifyRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__verify_request__init, packedSize: persona__hsm__v1__verify_request__get_packed_size,
+            self, initialize: persona__hsm__v1__verify_request__init,
+            packedSize: persona__hsm__v1__verify_request__get_packed_size,
             pack: persona__hsm__v1__verify_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -390,7 +396,8 @@ public struct VerifyResponse: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__verify_response__init, packedSize: persona__hsm__v1__verify_response__get_packed_size,
+            self, initialize: persona__hsm__v1__verify_response__init,
+            packedSize: persona__hsm__v1__verify_response__get_packed_size,
             pack: persona__hsm__v1__verify_response__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -419,7 +426,8 @@ public struct VerifyBatchRequest: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__verify_batch_request__init, packedSize: persona__hsm__v1__verify_batch_request__get_packed_size,
+            self, initialize: persona__hsm__v1__verify_batch_request__init,
+            packedSize: persona__hsm__v1__verify_batch_request__get_packed_size,
             pack: persona__hsm__v1__verify_batch_request__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -467,7 +475,8 @@ public struct VerifyResult: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__verify_result__init, packedSize: persona__hsm__v1__verify_result__get_packed_size,
+            self, initialize: persona__hsm__v1__verify_result__init,
+            packedSize: persona__hsm__v1__verify_result__get_packed_size,
             pack: persona__hsm__v1__verify_result__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -496,7 +505,8 @@ public struct VerifyBatchResponse: Hashable, Sendable, RPCCore.WireMessage {
     /// Encodes to protobuf wire bytes with protobuf-c; equal values give equal bytes.
     public func serializedBytes() -> [UInt8] {
         ProtobufCRuntime.encode(
-            self, initialize: persona__hsm__v1__verify_batch_response__init, packedSize: persona__hsm__v1__verify_batch_response__get_packed_size,
+            self, initialize: persona__hsm__v1__verify_batch_response__init,
+            packedSize: persona__hsm__v1__verify_batch_response__get_packed_size,
             pack: persona__hsm__v1__verify_batch_response__pack, write: { $0.write(to: $1, arena: $2) })
     }
 }
@@ -827,7 +837,9 @@ extension VerifyBatchResponse {
 /// Signs and verifies. Every signature is checked before it is returned, and is returned only
 /// after its audit record is durable.
 ///
-/// A method is idempotent (safe to retry without an idempotency key) when its name starts with the word Get, List, Verify, Check or Watch (a whole CamelCase word: `CheckpointAudit` does not count) or when it declares `option idempotency_level = NO_SIDE_EFFECTS` or `IDEMPOTENT`.
+/// A method is idempotent (safe to retry without an idempotency key) when its name starts with the
+/// word Get, List, Verify, Check or Watch (a whole CamelCase word: `CheckpointAudit` does not
+/// count) or when it declares `option idempotency_level = NO_SIDE_EFFECTS` or `IDEMPOTENT`.
 public enum SigningServiceDescriptors {
     /// The fully qualified service name.
     public static let serviceName = "persona.hsm.v1.SigningService"

@@ -18,6 +18,8 @@ protocol SampleableMessage: RPCCore.WireMessage {
     static var sampleCount: Int { get }
     /// The value with every field at its default.
     static var empty: Self { get }
+    /// Numbers of the top-level fields that hold strings.
+    static var stringFieldNumbers: [Int32] { get }
     /// Sample `index`: every field set to a non-default value, oneof case `index % count`.
     static func sample(_ index: Int) -> Self
 }
@@ -124,6 +126,7 @@ extension PersonaProtos.BackupRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.BackupRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1, 2] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -137,6 +140,7 @@ extension PersonaProtos.BackupResponse: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.BackupResponse" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [2] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -151,6 +155,7 @@ extension PersonaProtos.RestoreRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.RestoreRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [2, 3] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -165,6 +170,7 @@ extension PersonaProtos.RestoreResponse: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.RestoreResponse" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1, 2] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -178,6 +184,7 @@ extension PersonaProtos.ProposeOperationRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.ProposeOperationRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [3] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -192,6 +199,7 @@ extension PersonaProtos.QuorumOperationStatus: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.QuorumOperationStatus" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1, 4, 5] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -212,6 +220,7 @@ extension PersonaProtos.ApproveRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.ApproveRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -225,6 +234,7 @@ extension PersonaProtos.ListPendingRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.ListPendingRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [] }
 
     static func sample(_ _: Int) -> Self {
         let message = Self()
@@ -236,6 +246,7 @@ extension PersonaProtos.ListPendingResponse: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.ListPendingResponse" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -248,6 +259,7 @@ extension PersonaProtos.AuditCheckpointRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.AuditCheckpointRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [] }
 
     static func sample(_ _: Int) -> Self {
         let message = Self()
@@ -259,6 +271,7 @@ extension PersonaProtos.AuditCheckpoint: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.AuditCheckpoint" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [4] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -276,6 +289,7 @@ extension PersonaProtos.EncryptRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.EncryptRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1, 4] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -295,6 +309,7 @@ extension PersonaProtos.EncryptResponse: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.EncryptResponse" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -311,6 +326,7 @@ extension PersonaProtos.DecryptRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.DecryptRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1, 6] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -328,6 +344,7 @@ extension PersonaProtos.DecryptResponse: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.DecryptResponse" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -341,6 +358,7 @@ extension PersonaProtos.GenerateDataKeyRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.GenerateDataKeyRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1, 2] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -356,6 +374,7 @@ extension PersonaProtos.GenerateDataKeyResponse: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.GenerateDataKeyResponse" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -369,6 +388,7 @@ extension PersonaProtos.HealthCheckRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.HealthCheckRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -381,6 +401,7 @@ extension PersonaProtos.BackendHealth: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.BackendHealth" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1, 2, 7] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -399,6 +420,7 @@ extension PersonaProtos.HealthCheckResponse: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.HealthCheckResponse" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [3] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -413,6 +435,7 @@ extension PersonaProtos.KeyVersion: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.KeyVersion" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [6, 7] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -431,6 +454,7 @@ extension PersonaProtos.Key: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.Key" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -451,6 +475,7 @@ extension PersonaProtos.CreateKeyRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.CreateKeyRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -469,6 +494,7 @@ extension PersonaProtos.GetKeyRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.GetKeyRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -481,6 +507,7 @@ extension PersonaProtos.ListKeysRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.ListKeysRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [2, 3] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -495,6 +522,7 @@ extension PersonaProtos.ListKeysResponse: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.ListKeysResponse" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [2] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -508,6 +536,7 @@ extension PersonaProtos.GetPublicKeyRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.GetPublicKeyRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -522,6 +551,7 @@ extension PersonaProtos.PublicKey: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.PublicKey" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1, 6] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -539,6 +569,7 @@ extension PersonaProtos.RotateKeyRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.RotateKeyRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -551,6 +582,7 @@ extension PersonaProtos.KeyVersionRef: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.KeyVersionRef" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -564,6 +596,7 @@ extension PersonaProtos.ScheduleDestructionRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.ScheduleDestructionRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -578,6 +611,7 @@ extension PersonaProtos.ImportKeyRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.ImportKeyRequest" }
     static var sampleCount: Int { 2 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -599,6 +633,7 @@ extension PersonaProtos.MetadataEntry: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.MetadataEntry" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -612,6 +647,7 @@ extension PersonaProtos.CallHeader: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.CallHeader" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [4, 5] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -628,6 +664,7 @@ extension PersonaProtos.CallStatus: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.CallStatus" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [2] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -643,6 +680,7 @@ extension PersonaProtos.ErrorDetails: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.ErrorDetails" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [2, 3] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -658,6 +696,7 @@ extension PersonaProtos.SignRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.SignRequest" }
     static var sampleCount: Int { 2 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1, 7, 8] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -684,6 +723,7 @@ extension PersonaProtos.SignResponse: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.SignResponse" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1, 7, 8] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -703,6 +743,7 @@ extension PersonaProtos.SignResult: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.SignResult" }
     static var sampleCount: Int { 2 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [3] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -722,6 +763,7 @@ extension PersonaProtos.SignBatchRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.SignBatchRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -734,6 +776,7 @@ extension PersonaProtos.SignBatchResponse: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.SignBatchResponse" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -746,6 +789,7 @@ extension PersonaProtos.VerifyRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.VerifyRequest" }
     static var sampleCount: Int { 2 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [1, 7] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -768,6 +812,7 @@ extension PersonaProtos.VerifyResponse: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.VerifyResponse" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [3] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -782,6 +827,7 @@ extension PersonaProtos.VerifyBatchRequest: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.VerifyBatchRequest" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -794,6 +840,7 @@ extension PersonaProtos.VerifyResult: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.VerifyResult" }
     static var sampleCount: Int { 2 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [3] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
@@ -813,6 +860,7 @@ extension PersonaProtos.VerifyBatchResponse: SampleableMessage {
     static var protoName: String { "persona.hsm.v1.VerifyBatchResponse" }
     static var sampleCount: Int { 1 }
     static var empty: Self { Self() }
+    static var stringFieldNumbers: [Int32] { [] }
 
     static func sample(_ index: Int) -> Self {
         var message = Self()
