@@ -181,3 +181,31 @@ import TestSupport
         #expect(badDate?.code == .invalidProofOptions)
     }
 }
+
+@Suite struct ValidityTimeTests {
+    @Test func validityWindowIsEnforcedOnlyWhenAsked() async throws {
+        let signer = try Fixtures.signer()
+        // validFrom = 2025-01-01 (issuance time); the 1.1 fixture expires 2030-01-01.
+        let v2 = try await Fixtures.issueDI(Fixtures.credential20(), signer)
+        let v11jwt = try await Fixtures.issueJWT(Fixtures.credential11(), signer)
+        let before = CredentialVerifier(options: .init(validAt: try XSDDateTime("2024-06-01T00:00:00Z")))
+        let during = CredentialVerifier(options: .init(validAt: try XSDDateTime("2026-06-01T00:00:00Z")))
+        let after = CredentialVerifier(options: .init(validAt: try XSDDateTime("2031-01-01T00:00:00Z")))
+        #expect(try during.verifyDataIntegrity(v2).version == .v2_0)
+        #expect(try during.verifyJWT(v11jwt).version == .v1_1)
+        #expect(try CredentialVerifier().verifyJWT(v11jwt).version == .v1_1)
+        let early = #expect(throws: CredentialError.self) { try before.verifyDataIntegrity(v2) }
+        #expect(early?.code == .notYetValid)
+        let late = #expect(throws: CredentialError.self) { try after.verifyJWT(v11jwt) }
+        #expect(late?.code == .expired)
+        // A proof with `expires` in the past.
+        let prepared = try EddsaJcs2022.prepare(
+            document: Fixtures.prepared(Fixtures.credential20(), for: signer, format: .dataIntegrity),
+            options: ProofOptions(verificationMethod: signer.verificationMethod, created: "2025-01-01T00:00:00Z",
+                                  expires: "2026-01-01T00:00:00Z"))
+        let expiring = try prepared.assemble(signature: signer.key.sign(prepared.hashData))
+        #expect(try CredentialVerifier().verifyDataIntegrity(expiring).version == .v2_0)
+        let proofExpired = #expect(throws: CredentialError.self) { try during.verifyDataIntegrity(expiring) }
+        #expect(proofExpired?.code == .expired)
+    }
+}
