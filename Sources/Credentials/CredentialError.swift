@@ -20,6 +20,10 @@ public struct CredentialError: Error, Sendable, CustomStringConvertible {
         public static let issuerMismatch = Code("issuerMismatch")
         /// A date/time value is not an XML Schema dateTime of the required form.
         public static let invalidDate = Code("invalidDate")
+        /// The credential (or its proof) is not valid yet at the verification time.
+        public static let notYetValid = Code("notYetValid")
+        /// The credential (or its proof) has expired at the verification time.
+        public static let expired = Code("expired")
 
         // Encodings and did:key
         /// A base58btc string contains a character outside the Bitcoin alphabet.

@@ -1,7 +1,7 @@
 // Known-answer tests for the digests every layer relies on.
 
 import Testing
-@testable import SoftCrypto
+import SoftCrypto
 
 @Suite struct DigestTests {
     @Test func sha256KnownAnswers() {

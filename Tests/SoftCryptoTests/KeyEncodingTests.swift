@@ -64,6 +64,22 @@ import TestSupport
         }
     }
 
+    @Test func pkcs11ECPointForms() throws {
+        let ed = try SoftwareSigningKey.generate(.ed25519).publicKey
+        let p256 = try SoftwareSigningKey.generate(.p256).publicKey
+        let edRaw = try #require(ed.rawRepresentation), pRaw = try #require(p256.rawRepresentation)
+        #expect(try PublicKey(ecPoint: edRaw, kind: .ed25519) == ed)
+        #expect(try PublicKey(ecPoint: [0x04, 0x20] + edRaw, kind: .ed25519) == ed)
+        #expect(try PublicKey(ecPoint: pRaw, kind: .p256) == p256)
+        #expect(try PublicKey(ecPoint: [0x04, 0x41] + pRaw, kind: .p256) == p256)
+        for (bytes, kind) in [([0x04, 0x21] + edRaw + [0], PublicKey.Kind.ed25519), ([0x03, 0x20] + edRaw, .ed25519),
+                              (Array(pRaw.dropFirst()), .p256), ([0x04, 0x40] + pRaw, .p256), (edRaw, .p256)] {
+            let error = #expect(throws: CryptoError.self) { try PublicKey(ecPoint: bytes, kind: kind) }
+            #expect(error?.code == .invalidKey)
+        }
+        #expect(throws: CryptoError.self) { try PublicKey(ecPoint: edRaw, kind: .rsa(bits: 2048)) }
+    }
+
     @Test func rsaLimits() throws {
         var modulus1024 = try SecureRandom.bytes(128)
         modulus1024[0] |= 0x80; modulus1024[127] |= 1

@@ -57,7 +57,10 @@ public enum CredentialShape {
         if let id = object["id"], !isURL(id.stringValue) {
             problems.append(.init("id.notURL", "the credential id must be a URL string"))
         }
-        if let version { checkDates(object, version: version, stage: stage, into: &problems) }
+        if let version {
+            checkDates(object, version: version, stage: stage, into: &problems)
+            checkProperties(object, version: version, into: &problems)
+        }
         return CredentialShapeReport(version: version, problems: problems)
     }
 

@@ -42,7 +42,7 @@ public struct JSONParser: Sendable {
         return try result.get()
     }
 
-    /// Parses UTF-8 text; see ``parse(_:)-([UInt8])``.
+    /// Parses UTF-8 text with the same rules as the byte variant.
     public func parse(_ text: String) throws(JSONError) -> JSONValue { try parse(Array(text.utf8)) }
 
     /// Parses with default options.

@@ -69,6 +69,10 @@ extension CredentialVerifier {
         for member in ["created", "expires"] where proof.contains(member) {
             try EddsaJcs2022.requireTimestamp(try string(member), member: member)
         }
+        if let now = options.validAt, let text = proof["expires"]?.stringValue, let expires = try? XSDDateTime(text),
+           expires.epochSeconds < now.epochSeconds {
+            throw CredentialError(.expired, "the proof expired at \(text)")
+        }
         let key = try DIDKey(verificationMethod: try string("verificationMethod"))
         let encoded = try string("proofValue")
         proof.removeValue(forKey: "proofValue")

@@ -14,12 +14,17 @@ public struct CredentialVerifier: Sendable {
         public var json: JSONParser.Options
         /// Largest compact JWS accepted, in bytes.
         public var maxJWSBytes: Int
+        /// When set, the credential must be valid at this time: validFrom/issuanceDate not after
+        /// it, validUntil/expirationDate and a Data Integrity proof's `expires` not before it.
+        /// When nil (the default) only signatures and structure are checked.
+        public var validAt: XSDDateTime?
 
         public init(requireIssuerMatchesKey: Bool = true, json: JSONParser.Options = .init(),
-                    maxJWSBytes: Int = 4 << 20) {
+                    maxJWSBytes: Int = 4 << 20, validAt: XSDDateTime? = nil) {
             self.requireIssuerMatchesKey = requireIssuerMatchesKey
             self.json = json
             self.maxJWSBytes = maxJWSBytes
+            self.validAt = validAt
         }
     }
 
@@ -50,6 +55,17 @@ public struct CredentialVerifier: Sendable {
         }
         if options.requireIssuerMatchesKey, !scalarsEqual(issuer, key.did) {
             throw CredentialError(.issuerMismatch, "issuer \(issuer) did not sign this; the key is \(key.did)")
+        }
+        if let now = options.validAt {
+            // The shape check has already proven these are well-formed dates.
+            if let text = credential[found.validFromMember]?.stringValue, let from = try? XSDDateTime(text),
+               from.epochSeconds > now.epochSeconds {
+                throw CredentialError(.notYetValid, "\(found.validFromMember) \(text) is after \(now.utcText)")
+            }
+            if let text = credential[found.validUntilMember]?.stringValue, let until = try? XSDDateTime(text),
+               until.epochSeconds < now.epochSeconds {
+                throw CredentialError(.expired, "\(found.validUntilMember) \(text) is before \(now.utcText)")
+            }
         }
         return (found, issuer)
     }
