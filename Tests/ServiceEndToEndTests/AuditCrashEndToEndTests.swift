@@ -25,21 +25,20 @@ struct AuditCrashEndToEndTests {
         _ = try await admin.keys.createKey(CreateKeyRequest(name: "crash-p256", algorithm: .ecdsaP256Sha256))
         await admin.close()
 
-        let received = Mutex<[String]>([])
-        let stop = Atomic<Bool>(false)
+        let shared = CrashRun()
         let clients = 16
         let signers = (0..<clients).map { client in
             Task { () -> Int in
                 let connection = try PersonaConnection(.dev(role: "issuer", root: root, endpoint: server.endpoint))
                 defer { Task { await connection.close() } }
                 var count = 0
-                while !stop.load(ordering: .acquiring) {
+                while !shared.stop.load(ordering: .acquiring) {
                     let message = Array("client \(client) document \(count)".utf8)
                     do {
                         let signed = try await connection.signing.sign(
                             SignRequest(keyName: client % 4 == 0 ? "crash-p256" : "crash-ed25519", input: .data(message)),
                             options: CallOptions(timeout: .seconds(2)))
-                        received.withLock { $0.append(SHA256.hash(signed.signature).hexString) }
+                        shared.received.withLock { $0.append(SHA256.hash(signed.signature).hexString) }
                         count += 1
                     } catch {
                         break  // the server is gone
@@ -50,14 +49,14 @@ struct AuditCrashEndToEndTests {
         }
         // Let the clients get going, then kill the server in the middle of their traffic.
         let started = ContinuousClock.now
-        while received.withLock({ $0.count }) < 1500, ContinuousClock.now - started < .seconds(10) {
+        while shared.received.withLock({ $0.count }) < 1500, ContinuousClock.now - started < .seconds(10) {
             try await Task.sleep(for: .milliseconds(20))
         }
         server.kill9()
-        stop.store(true, ordering: .releasing)
+        shared.stop.store(true, ordering: .releasing)
         var perClient: [Int] = []
         for signer in signers { perClient.append((try? await signer.value) ?? -1) }
-        let signatures = received.withLock { $0 }
+        let signatures = shared.received.withLock { $0 }
         print("crash test: \(signatures.count) signatures received by \(clients) clients before SIGKILL: \(perClient)")
         #expect(perClient.allSatisfy { $0 > 0 }, "every client signed before the kill")
         #expect(signatures.count >= 1500)
@@ -112,6 +111,12 @@ struct AuditCrashEndToEndTests {
         #expect(signatures.allSatisfy { everything.contains($0) }, "no record was lost by the repair")
         #expect(everything.contains(SHA256.hash(after.signature).hexString))
         #expect(file.records.last?["type"] as? String == "checkpoint", "a clean stop ends with a signed checkpoint")
+    }
+
+    /// What the signing clients share: the SHA-256 of every signature received, and the stop flag.
+    final class CrashRun: Sendable {
+        let received = Mutex<[String]>([])
+        let stop = Atomic<Bool>(false)
     }
 
     /// `personahsm audit verify LOG --json`, parsed.

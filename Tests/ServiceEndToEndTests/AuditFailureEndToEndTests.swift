@@ -20,30 +20,25 @@ struct AuditFailureEndToEndTests {
     @Test("Injected ENOSPC, then a hanging disk")
     func injectedFaults() async throws {
         let faults = DiskFaultSwitch()
-        let server = try await InProcessServer.start(tokenLabel: "e2e-auditfault", auditSinkWrapper: { base in
-            DiskFaultSink(base: base, faults: faults)
-        })
-        let issuer = try server.connect(as: "issuer")
-        let admin = try server.connect(as: "admin")
-        _ = try await admin.keys.createKey(CreateKeyRequest(name: "audited", algorithm: .ed25519))
-        _ = try await issuer.signing.sign(SignRequest(keyName: "audited", input: .data([1])))
+        let auditPath = try await InProcessServer.with(tokenLabel: "e2e-auditfault", keys: [("audited", .ed25519)],
+                                                       auditSinkWrapper: { DiskFaultSink(base: $0, faults: faults) }) { server in
+            let issuer = try server.connect(as: "issuer")
+            _ = try await issuer.signing.sign(SignRequest(keyName: "audited", input: .data([1])))
 
-        faults.mode = .full
-        let full = try await Self.failClosed(issuer, label: "injected ENOSPC")
-        faults.mode = .healthy
-        let recovered = try await Self.servesAgain(issuer)
-        print("audit failure (injected ENOSPC): fail-closed \(full); served again after \(recovered)")
+            faults.mode = .full
+            let full = try await Self.failClosed(issuer, label: "injected ENOSPC")
+            faults.mode = .healthy
+            let recovered = try await Self.servesAgain(issuer)
+            print("audit failure (injected ENOSPC): fail-closed \(full); served again after \(recovered)")
 
-        faults.mode = .hanging
-        let hanging = try await Self.failClosed(issuer, label: "hanging disk", attempts: 3)
-        faults.mode = .healthy
-        let recoveredFromHang = try await Self.servesAgain(issuer)
-        print("audit failure (hanging disk): fail-closed \(hanging); served again after \(recoveredFromHang)")
-
-        await issuer.close()
-        await admin.close()
-        await server.shutdown()
-        let report = try AuditVerifier.verify(path: server.auditPath, verifier: nil)
+            faults.mode = .hanging
+            let hanging = try await Self.failClosed(issuer, label: "hanging disk", attempts: 3)
+            faults.mode = .healthy
+            let recoveredFromHang = try await Self.servesAgain(issuer)
+            print("audit failure (hanging disk): fail-closed \(hanging); served again after \(recoveredFromHang)")
+            return server.auditPath
+        }
+        let report = try AuditVerifier.verify(path: auditPath, verifier: nil)
         #expect(report.isValid, "\(report)")
         #expect(report.recoveryRecords >= 2, "each outage left a recovery record: \(report)")
     }
@@ -64,47 +59,45 @@ struct AuditFailureEndToEndTests {
             if mounted { _ = try? Subprocess.run("/usr/bin/env", ["umount", "-l", mountPoint]) }
             try? FileManager.default.removeItem(atPath: mountPoint)
         }
-        let server = try await InProcessServer.start(
-            tokenLabel: "e2e-audittmpfs", auditFolder: mountPoint + "/audit",
-            auditSinkWrapper: mounted ? nil : { DiskFaultSink(base: $0, faults: faults) })
-        let issuer = try server.connect(as: "issuer")
-        let admin = try server.connect(as: "admin")
-        _ = try await admin.keys.createKey(CreateKeyRequest(name: "on-tmpfs", algorithm: .ed25519))
-        _ = try await issuer.signing.sign(SignRequest(keyName: "on-tmpfs", input: .data([1])))
+        let injected: @Sendable (any FileSink) -> any FileSink = { DiskFaultSink(base: $0, faults: faults) }
+        let auditPath = try await InProcessServer.with(tokenLabel: "e2e-audittmpfs", keys: [("on-tmpfs", .ed25519)],
+                                                       auditFolder: mountPoint + "/audit",
+                                                       auditSinkWrapper: mounted ? nil : injected) { server in
+            let issuer = try server.connect(as: "issuer")
+            _ = try await issuer.signing.sign(SignRequest(keyName: "on-tmpfs", input: .data([1])))
 
-        let filler = mountPoint + "/filler"
-        if mounted {
-            let written = try Self.fill(filler)
-            print("audit failure: filled the tmpfs with \(written) bytes")
-        } else {
-            faults.mode = .full
-        }
-        // tmpfs allocates whole pages: the log's last page may still take a record or two.
-        var signedIntoLastPage = 0
-        var measured: [Duration] = []
-        for attempt in 0..<64 {
-            let start = ContinuousClock.now
-            do {
-                _ = try await issuer.signing.sign(SignRequest(keyName: "on-tmpfs", input: .data([UInt8(attempt)])))
-                signedIntoLastPage += 1
-            } catch let error as RPCError {
-                measured.append(ContinuousClock.now - start)
-                #expect(error.code == .unavailable && error.details?.reason == "AUDIT_UNAVAILABLE", "\(error)")
-                if measured.count == 5 { break }
+            let filler = mountPoint + "/filler"
+            if mounted {
+                let written = try Self.fill(filler)
+                print("audit failure: filled the tmpfs with \(written) bytes")
+            } else {
+                faults.mode = .full
             }
-        }
-        print("audit failure (\(mounted ? "tmpfs" : "injected")): \(signedIntoLastPage) signs fit the last page; "
-              + "fail-closed latencies \(measured)")
-        #expect(measured.count == 5, "signing failed once the filesystem was full")
-        #expect(measured.allSatisfy { $0 < Self.failClosedBound }, "\(measured)")
+            // tmpfs allocates whole pages: the log's last page may still take a record or two.
+            var signedIntoLastPage = 0
+            var measured: [Duration] = []
+            for attempt in 0..<64 {
+                let start = ContinuousClock.now
+                do {
+                    _ = try await issuer.signing.sign(SignRequest(keyName: "on-tmpfs", input: .data([UInt8(attempt)])))
+                    signedIntoLastPage += 1
+                } catch let error as RPCError {
+                    measured.append(ContinuousClock.now - start)
+                    #expect(error.code == .unavailable && error.details?.reason == "AUDIT_UNAVAILABLE", "\(error)")
+                    if measured.count == 5 { break }
+                }
+            }
+            print("audit failure (\(mounted ? "tmpfs" : "injected")): \(signedIntoLastPage) signs fit the last page; "
+                  + "fail-closed latencies \(measured)")
+            #expect(measured.count == 5, "signing failed once the filesystem was full")
+            #expect(measured.allSatisfy { $0 < Self.failClosedBound }, "\(measured)")
 
-        if mounted { try FileManager.default.removeItem(atPath: filler) } else { faults.mode = .healthy }
-        let recovered = try await Self.servesAgain(issuer, key: "on-tmpfs")
-        print("audit failure (\(mounted ? "tmpfs" : "injected")): served again \(recovered) after space returned")
-        await issuer.close()
-        await admin.close()
-        await server.shutdown()
-        let report = try AuditVerifier.verify(path: server.auditPath, verifier: nil)
+            if mounted { try FileManager.default.removeItem(atPath: filler) } else { faults.mode = .healthy }
+            let recovered = try await Self.servesAgain(issuer, key: "on-tmpfs")
+            print("audit failure (\(mounted ? "tmpfs" : "injected")): served again \(recovered) after space returned")
+            return server.auditPath
+        }
+        let report = try AuditVerifier.verify(path: auditPath, verifier: nil)
         #expect(report.isValid, "\(report)")
         #expect(report.recoveryRecords >= 1, "\(report)")
     }

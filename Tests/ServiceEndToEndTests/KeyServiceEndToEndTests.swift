@@ -11,142 +11,97 @@ import Testing
 
 @Suite("KeyService end to end", .serialized)
 struct KeyServiceEndToEndTests {
-    static let server = Task { try await InProcessServer.start(tokenLabel: "e2e-keys") }
-
-    @Test("CreateKey, GetKey and ListKeys with paging and a name prefix")
-    func createGetList() async throws {
-        let server = try await Self.server.value
-        let admin = try server.connect(as: "admin")
-        defer { Task { await admin.close() } }
-        let names = (0..<5).map { "page-\($0)" }
-        for name in names {
-            let key = try await admin.keys.createKey(CreateKeyRequest(name: name, purpose: .signVerify,
-                                                                      algorithm: .ed25519, labels: ["team": "e2e"]))
-            #expect(key.name == name)
-            #expect(key.primaryVersion == 1)
-            #expect(key.versions.map(\.state) == [.enabled])
-            #expect(key.labels["team"] == "e2e")
-            #expect(key.nextRotationUnixMillis > key.createdUnixMillis, "default 90-day rotation is scheduled")
-        }
-        let fetched = try await admin.keys.getKey(GetKeyRequest(name: "page-3"))
-        #expect(fetched.algorithm == .ed25519)
-        #expect(fetched.versions.first?.didKey.hasPrefix("did:key:z6Mk") == true)
-        await expectStatus(.alreadyExists) {
-            try await admin.keys.createKey(CreateKeyRequest(name: "page-0", algorithm: .ed25519))
-        }
-        await expectStatus(.invalidArgument, "bad name") {
-            try await admin.keys.createKey(CreateKeyRequest(name: "Bad Name!", algorithm: .ed25519))
-        }
-        await expectStatus(.invalidArgument, "purpose that does not fit the algorithm") {
-            try await admin.keys.createKey(CreateKeyRequest(name: "mismatch", purpose: .encryptDecrypt,
-                                                            algorithm: .ed25519))
-        }
-
-        var seen: [String] = []
-        var token = ""
-        var pages = 0
-        repeat {
-            let page = try await admin.keys.listKeys(ListKeysRequest(pageSize: 2, pageToken: token, namePrefix: "page-"))
-            #expect(page.keys.count <= 2)
-            seen += page.keys.map(\.name)
-            token = page.nextPageToken
-            pages += 1
-        } while !token.isEmpty && pages < 10
-        #expect(seen == names)
-        #expect(pages == 3)
-        let all = try await admin.keys.listKeys(ListKeysRequest())
-        #expect(all.keys.contains { $0.name == "audit-checkpoints" })
-        #expect(all.nextPageToken.isEmpty)
+    static func withServer(_ body: (InProcessServer) async throws -> Void) async throws {
+        try await InProcessServer.with(tokenLabel: "e2e-keys", body)
     }
 
     @Test("GetPublicKey in every format, checked independently", arguments: [
         (PersonaProtos.Algorithm.ed25519, "pub-ed25519"), (.ecdsaP256Sha256, "pub-p256"), (.rsa2048PssSha256, "pub-rsa"),
     ])
     func publicKeyFormats(algorithm: PersonaProtos.Algorithm, name: String) async throws {
-        let server = try await Self.server.value
-        let admin = try server.connect(as: "admin")
-        let verifier = try server.connect(as: "verifier")
-        defer { Task { await admin.close(); await verifier.close() } }
-        _ = try await admin.keys.createKey(CreateKeyRequest(name: name, algorithm: algorithm))
-        func fetch(_ format: PublicKeyFormat) async throws -> PersonaProtos.PublicKey {
-            try await verifier.keys.getPublicKey(GetPublicKeyRequest(name: name, format: format))
-        }
-        let der = try await fetch(.spkiDer)
-        #expect(der.version == 1 && der.algorithm == algorithm && der.format == .spkiDer)
-        let key = try SoftCrypto.PublicKey(spkiDER: der.data)
-        let defaulted = try await fetch(.unspecified)
-        #expect(defaulted.data == der.data, "UNSPECIFIED means SPKI DER")
-        let pem = try await fetch(.spkiPem)
-        #expect(try SoftCrypto.PublicKey(pem: String(decoding: pem.data, as: UTF8.self)).spkiDER == der.data)
-        let jwk = try await fetch(.jwk)
-        #expect(try SoftCrypto.PublicKey(jwk: jwk.data).spkiDER == der.data)
+        try await Self.withServer { server in
+            let admin = try server.connect(as: "admin")
+            let verifier = try server.connect(as: "verifier")
+            _ = try await admin.keys.createKey(CreateKeyRequest(name: name, algorithm: algorithm))
+            func fetch(_ format: PublicKeyFormat) async throws -> PersonaProtos.PublicKey {
+                try await verifier.keys.getPublicKey(GetPublicKeyRequest(name: name, format: format))
+            }
+            let der = try await fetch(.spkiDer)
+            #expect(der.version == 1 && der.algorithm == algorithm && der.format == .spkiDer)
+            let key = try SoftCrypto.PublicKey(spkiDER: der.data)
+            let defaulted = try await fetch(.unspecified)
+            #expect(defaulted.data == der.data, "UNSPECIFIED means SPKI DER")
+            let pem = try await fetch(.spkiPem)
+            #expect(try SoftCrypto.PublicKey(pem: String(decoding: pem.data, as: UTF8.self)).spkiDER == der.data)
+            let jwk = try await fetch(.jwk)
+            #expect(try SoftCrypto.PublicKey(jwk: jwk.data).spkiDER == der.data)
 
-        // A signature from the server verifies under the exported key.
-        let issuer = try server.connect(as: "issuer")
-        defer { Task { await issuer.close() } }
-        let message = Array("exported keys verify".utf8)
-        let signed = try await issuer.signing.sign(SignRequest(keyName: name, input: .data(message)))
-        #expect(try key.isValidSignature(signed.signature, for: message, algorithm: Self.scheme(algorithm)))
+            // A signature from the server verifies under the exported key.
+            let issuer = try server.connect(as: "issuer")
+            let message = Array("exported keys verify".utf8)
+            let signed = try await issuer.signing.sign(SignRequest(keyName: name, input: .data(message)))
+            #expect(try key.isValidSignature(signed.signature, for: message, algorithm: Self.scheme(algorithm)))
 
-        switch algorithm {
-        case .ed25519:
-            let raw = try await fetch(.raw)
-            #expect(raw.data.count == 32)
-            let did = try DIDKey(ed25519Raw: raw.data)
-            #expect(did.did == raw.didKey, "raw key and did:key agree")
-            #expect(did.did == der.didKey)
-            #expect(signed.verificationMethod == did.verificationMethodID)
-        case .ecdsaP256Sha256:
-            let raw = try await fetch(.raw)
-            #expect(raw.data.count == 65 && raw.data.first == 0x04)
-            #expect(try SoftCrypto.PublicKey(p256Point: raw.data).spkiDER == der.data)
-            #expect(der.didKey.isEmpty)
-        default:
-            await expectStatus(.invalidArgument, "RAW is not defined for RSA") { try await fetch(.raw) }
-        }
-        await expectStatus(.notFound) {
-            try await verifier.keys.getPublicKey(GetPublicKeyRequest(name: name, version: 9))
+            switch algorithm {
+            case .ed25519:
+                let raw = try await fetch(.raw)
+                #expect(raw.data.count == 32)
+                let did = try DIDKey(ed25519Raw: raw.data)
+                #expect(did.did == raw.didKey, "raw key and did:key agree")
+                #expect(did.did == der.didKey)
+                #expect(signed.verificationMethod == did.verificationMethodID)
+            case .ecdsaP256Sha256:
+                let raw = try await fetch(.raw)
+                #expect(raw.data.count == 65 && raw.data.first == 0x04)
+                #expect(try SoftCrypto.PublicKey(p256Point: raw.data).spkiDER == der.data)
+                #expect(der.didKey.isEmpty)
+            default:
+                await expectStatus(.invalidArgument, "RAW is not defined for RSA") { try await fetch(.raw) }
+            }
+            await expectStatus(.notFound) {
+                try await verifier.keys.getPublicKey(GetPublicKeyRequest(name: name, version: 9))
+            }
         }
     }
 
     @Test("RotateKey, Disable/EnableKeyVersion, ScheduleDestruction, CancelDestruction, ImportKey")
     func lifeCycle() async throws {
-        let server = try await Self.server.value
-        let admin = try server.connect(as: "admin")
-        defer { Task { await admin.close() } }
-        let name = "life-p256"
-        _ = try await admin.keys.createKey(CreateKeyRequest(name: name, algorithm: .ecdsaP256Sha256))
-        let rotated = try await admin.keys.rotateKey(RotateKeyRequest(name: name))
-        #expect(rotated.primaryVersion == 2)
-        #expect(rotated.versions.map(\.state) == [.enabled, .enabled], "ECDSA versions stay enabled after rotation")
+        try await Self.withServer { server in
+            let admin = try server.connect(as: "admin")
+            let name = "life-p256"
+            _ = try await admin.keys.createKey(CreateKeyRequest(name: name, algorithm: .ecdsaP256Sha256))
+            let rotated = try await admin.keys.rotateKey(RotateKeyRequest(name: name))
+            #expect(rotated.primaryVersion == 2)
+            #expect(rotated.versions.map(\.state) == [.enabled, .enabled], "ECDSA versions stay enabled after rotation")
 
-        let disabled = try await admin.keys.disableKeyVersion(KeyVersionRef(name: name, version: 1))
-        #expect(disabled.versions.first { $0.version == 1 }?.state == .disabled)
-        let enabled = try await admin.keys.enableKeyVersion(KeyVersionRef(name: name, version: 1))
-        #expect(enabled.versions.first { $0.version == 1 }?.state == .enabled)
+            let disabled = try await admin.keys.disableKeyVersion(KeyVersionRef(name: name, version: 1))
+            #expect(disabled.versions.first { $0.version == 1 }?.state == .disabled)
+            let enabled = try await admin.keys.enableKeyVersion(KeyVersionRef(name: name, version: 1))
+            #expect(enabled.versions.first { $0.version == 1 }?.state == .enabled)
 
-        let scheduled = try await admin.keys.scheduleDestruction(ScheduleDestructionRequest(name: name, version: 1,
-                                                                                           waitSeconds: 3600))
-        let v1 = try #require(scheduled.versions.first { $0.version == 1 })
-        #expect(v1.state == .destructionScheduled)
-        #expect(v1.destroyAfterUnixMillis - server.clock.now == 3_600_000)
-        let cancelled = try await admin.keys.cancelDestruction(KeyVersionRef(name: name, version: 1))
-        #expect(cancelled.versions.first { $0.version == 1 }?.state == .disabled,
-                "a cancelled destruction leaves the version disabled until someone enables it")
-        #expect(cancelled.versions.first { $0.version == 1 }?.destroyAfterUnixMillis == 0)
-        await expectStatus(.failedPrecondition, "cancelling what is not scheduled") {
-            try await admin.keys.cancelDestruction(KeyVersionRef(name: name, version: 2))
-        }
-        await expectStatus(.notFound) { try await admin.keys.rotateKey(RotateKeyRequest(name: "no-such-key")) }
-        await expectStatus(.notFound) {
-            try await admin.keys.disableKeyVersion(KeyVersionRef(name: name, version: 7))
-        }
+            let scheduled = try await admin.keys.scheduleDestruction(ScheduleDestructionRequest(name: name, version: 1,
+                                                                                               waitSeconds: 3600))
+            let v1 = try #require(scheduled.versions.first { $0.version == 1 })
+            #expect(v1.state == .destructionScheduled)
+            #expect(v1.destroyAfterUnixMillis - server.clock.now == 3_600_000)
+            let cancelled = try await admin.keys.cancelDestruction(KeyVersionRef(name: name, version: 1))
+            #expect(cancelled.versions.first { $0.version == 1 }?.state == .disabled,
+                    "a cancelled destruction leaves the version disabled until someone enables it")
+            #expect(cancelled.versions.first { $0.version == 1 }?.destroyAfterUnixMillis == 0)
+            await expectStatus(.failedPrecondition, "cancelling what is not scheduled") {
+                try await admin.keys.cancelDestruction(KeyVersionRef(name: name, version: 2))
+            }
+            await expectStatus(.notFound) { try await admin.keys.rotateKey(RotateKeyRequest(name: "no-such-key")) }
+            await expectStatus(.notFound) {
+                try await admin.keys.disableKeyVersion(KeyVersionRef(name: name, version: 7))
+            }
 
-        let error = await expectStatus(.unimplemented, reason: "IMPORT_NOT_AVAILABLE") {
-            try await admin.keys.importKey(ImportKeyRequest(name: "imported", purpose: .signVerify, algorithm: .ed25519,
-                                                            material: .plaintextPkcs8([0x30, 0x00])))
+            let error = await expectStatus(.unimplemented, reason: "IMPORT_NOT_AVAILABLE") {
+                try await admin.keys.importKey(ImportKeyRequest(name: "imported", purpose: .signVerify, algorithm: .ed25519,
+                                                                material: .plaintextPkcs8([0x30, 0x00])))
+            }
+            #expect(error?.message.contains("ImportKey") == true)
         }
-        #expect(error?.message.contains("ImportKey") == true)
     }
 
     static func scheme(_ algorithm: PersonaProtos.Algorithm) -> SignatureAlgorithm {

@@ -8,6 +8,7 @@ import AuditLog
 import Foundation
 import PKCS11
 import PersonaClient
+import PersonaProtos
 import PersonaServer
 import PersonaServices
 import Observability
@@ -38,6 +39,8 @@ final class InProcessServer: Sendable {
     let server: PersonaHSMServer
     let root: String
     let clock: SimulatedClock
+    /// Connections handed out by ``connect(as:timeout:)``, closed by ``shutdown()``.
+    private let connections = Mutex<[PersonaConnection]>([])
 
     var auditPath: String { server.config.audit.path }
     var endpoint: String { "127.0.0.1:\(server.port)" }
@@ -50,7 +53,30 @@ final class InProcessServer: Sendable {
         self.clock = clock
     }
 
-    /// Starts a server on the TestHSM token `tokenLabel`.
+    /// Starts a server, makes sure `keys` exist (the token keeps them between servers), runs
+    /// `body`, and always shuts the server down afterwards: SoftHSM2 must be idle when the test
+    /// process exits and TestHSM removes its folder.
+    static func with<T>(tokenLabel: String, keys: [(String, PersonaProtos.Algorithm)] = [], maxBatchRequest: Int = 64,
+                        auditFolder: String? = nil,
+                        auditSinkWrapper: (@Sendable (any FileSink) -> any FileSink)? = nil,
+                        _ body: (InProcessServer) async throws -> T) async throws -> T {
+        let server = try await start(tokenLabel: tokenLabel, auditFolder: auditFolder, maxBatchRequest: maxBatchRequest,
+                                     auditSinkWrapper: auditSinkWrapper)
+        do {
+            let admin = try server.connect(as: "admin")
+            for (name, algorithm) in keys where !server.server.registry.list().contains(where: { $0.name == name }) {
+                _ = try await admin.keys.createKey(CreateKeyRequest(name: name, algorithm: algorithm))
+            }
+            let result = try await body(server)
+            await server.shutdown()
+            return result
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+    }
+
+    /// Starts a server on the TestHSM token `tokenLabel`. The caller must ``shutdown()`` it.
     /// - Parameters:
     ///   - auditFolder: where the audit log goes (default: under the server's temp root).
     ///   - auditSinkWrapper: wraps the audit log's file sink (fault injection).
@@ -90,12 +116,16 @@ final class InProcessServer: Sendable {
 
     /// A connection authenticated as `role` (one of ``roles``).
     func connect(as role: String, timeout: Duration = .seconds(20)) throws -> PersonaConnection {
-        try PersonaConnection(ClientConfiguration(
+        let connection = try PersonaConnection(ClientConfiguration(
             endpoints: [endpoint], certificate: root + "/pki/\(role).pem", privateKey: root + "/pki/\(role).key",
             caCertificate: root + "/pki/ca.pem", defaultTimeout: timeout))
+        connections.withLock { $0.append(connection) }
+        return connection
     }
 
+    /// Closes every client connection, then drains and stops the server.
     func shutdown() async {
+        for connection in connections.withLock({ $0 }) { await connection.close() }
         await server.shutdown(drainTimeout: .seconds(2))
     }
 
