@@ -57,10 +57,11 @@ final class InProcessServer: Sendable {
     /// `body`, and always shuts the server down afterwards: SoftHSM2 must be idle when the test
     /// process exits and TestHSM removes its folder.
     static func with<T>(tokenLabel: String, keys: [(String, PersonaProtos.Algorithm)] = [], maxBatchRequest: Int = 64,
-                        auditFolder: String? = nil,
+                        auditFolder: String? = nil, writeTimeoutMillis: Int = 1000,
                         auditSinkWrapper: (@Sendable (any FileSink) -> any FileSink)? = nil,
                         _ body: (InProcessServer) async throws -> T) async throws -> T {
-        let server = try await start(tokenLabel: tokenLabel, auditFolder: auditFolder, maxBatchRequest: maxBatchRequest,
+        let server = try await start(tokenLabel: tokenLabel, auditFolder: auditFolder,
+                                     writeTimeoutMillis: writeTimeoutMillis, maxBatchRequest: maxBatchRequest,
                                      auditSinkWrapper: auditSinkWrapper)
         do {
             let admin = try server.connect(as: "admin")
