@@ -121,6 +121,12 @@ let package = Package(
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: swiftSettings),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "SoftCrypto", "TestSupport"],
                     swiftSettings: swiftSettings),
+        // A real server (in process, or personahsmd as a child) on loopback with a real token.
+        .testTarget(name: "ServiceEndToEndTests",
+                    dependencies: ["PersonaServer", "PersonaServices", "PersonaClient", "PersonaProtos", "RPCCore",
+                                   "RPCTransport", "SoftCrypto", "Credentials", "AuditLog", "KeyRegistry", "PKCS11",
+                                   "Observability", "TestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "SoftCrypto", "COpenSSL"],
                     swiftSettings: swiftSettings),
     ]

@@ -48,9 +48,17 @@ public final class PersonaHSMServer: Sendable {
     }
 
     /// Starts everything `config` describes.
-    /// - Parameter maintenanceInterval: how often rotation and destruction are checked.
+    /// - Parameters:
+    ///   - maintenanceInterval: how often rotation and destruction are checked.
+    ///   - now: the key registry's clock, milliseconds since the epoch; tests pass a simulated
+    ///     clock to drive rotation and destruction (then call ``runMaintenance()``).
+    ///   - auditSinkWrapper: wraps the audit log's file sink, e.g. to inject write errors in tests.
     public static func start(config: ServerConfig, logger: JSONLogger,
-                             maintenanceInterval: Duration = .seconds(60)) async throws -> PersonaHSMServer {
+                             maintenanceInterval: Duration = .seconds(60),
+                             now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
+                             auditSinkWrapper: (@Sendable (any FileSink) -> any FileSink)? = nil)
+        async throws -> PersonaHSMServer
+    {
         signal(SIGPIPE, SIG_IGN)
         let metrics = MetricsRegistry()
         let backends = try config.backends.map { try OpenedBackend(config: $0) }
@@ -59,7 +67,7 @@ public final class PersonaHSMServer: Sendable {
         options.defaultRotationSeconds = UInt64(config.tuning.rotationDays * 86_400)
         options.defaultDestructionWaitMillis = Int64(config.tuning.destructionWaitDays * 86_400_000)
         if config.dev { options.minimumDestructionWaitMillis = 0 }
-        let registry = try await KeyRegistry.open(store: store, options: options)
+        let registry = try await KeyRegistry.open(store: store, options: options, now: now)
         let auditFolder = URL(fileURLWithPath: config.audit.path).deletingLastPathComponent().path
         let auditKey = try await HSMCheckpointSigner.prepareKey(named: config.audit.keyName, registry: registry,
                                                                 exportTo: auditFolder + "/keys")
@@ -78,7 +86,7 @@ public final class PersonaHSMServer: Sendable {
             audit = try AuditLog.open(path: config.audit.path, options: AuditLogOptions(
                 signer: HSMCheckpointSigner(registry: registry, scheduler: scheduler, keyName: config.audit.keyName),
                 checkpointInterval: UInt64(config.audit.checkpointEvery),
-                durabilityTimeout: .milliseconds(config.audit.writeTimeoutMillis)))
+                durabilityTimeout: .milliseconds(config.audit.writeTimeoutMillis), wrapSink: auditSinkWrapper))
         } catch {
             scheduler.shutdown()
             throw error
@@ -121,9 +129,7 @@ public final class PersonaHSMServer: Sendable {
         let maintenance = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: maintenanceInterval)
-                for event in await registry.runMaintenance() {
-                    logger.info("key maintenance", ["event": .string("\(event)")])
-                }
+                await runMaintenance(registry: registry, logger: logger)
                 publishBackendMetrics(scheduler: scheduler, metrics: metrics)
             }
         }
@@ -164,6 +170,23 @@ public final class PersonaHSMServer: Sendable {
         }
         scheduler.shutdown()
         logger.info("personahsmd stopped")
+    }
+
+    /// Runs key maintenance (due rotations, destructions whose wait is over) now, instead of
+    /// waiting for the next tick of the maintenance loop.
+    /// - Returns: what was done.
+    @discardableResult
+    public func runMaintenance() async -> [MaintenanceEvent] {
+        await Self.runMaintenance(registry: registry, logger: logger)
+    }
+
+    @discardableResult
+    static func runMaintenance(registry: KeyRegistry, logger: JSONLogger) async -> [MaintenanceEvent] {
+        let events = await registry.runMaintenance()
+        for event in events {
+            logger.info("key maintenance", ["event": .string("\(event)")])
+        }
+        return events
     }
 
     static func publishBackendMetrics(scheduler: HSMScheduler, metrics: MetricsRegistry) {
