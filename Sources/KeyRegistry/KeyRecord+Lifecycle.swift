@@ -69,11 +69,14 @@ extension KeyRecord {
         return usable
     }
 
-    /// Enables a disabled or verify-only version (0 = every such version).
+    /// Enables a disabled or verify-only version (0 = every such version). An older Ed25519
+    /// version comes back verify-only, never able to sign: its did:key was rotated away.
     public mutating func enable(_ number: UInt32) throws {
-        try transition(number) { state in
+        let (algorithm, primary) = (self.algorithm, primaryVersion)
+        try transition(number) { state, version in
             switch state {
-            case .enabled, .disabled, .verifyOnly: return .enabled
+            case .enabled, .disabled, .verifyOnly:
+                return algorithm == .ed25519 && version != primary ? .verifyOnly : .enabled
             case .destructionScheduled, .destroyed: return nil
             }
         }
@@ -125,7 +128,11 @@ extension KeyRecord {
     }
 
     private mutating func transition(_ number: UInt32, _ rule: (KeyVersionState) -> KeyVersionState?) throws {
-        let targets = number == 0 ? versions.indices.filter { rule(versions[$0].state) != nil } : {
+        try transition(number) { state, _ in rule(state) }
+    }
+
+    private mutating func transition(_ number: UInt32, _ rule: (KeyVersionState, UInt32) -> KeyVersionState?) throws {
+        let targets = number == 0 ? versions.indices.filter { rule(versions[$0].state, versions[$0].version) != nil } : {
             guard let index = versions.firstIndex(where: { $0.version == number }) else { return [] }
             return [index]
         }()
@@ -134,7 +141,7 @@ extension KeyRecord {
                 : KeyRegistryError.versionNotFound(name, number)
         }
         for index in targets {
-            guard let next = rule(versions[index].state) else {
+            guard let next = rule(versions[index].state, versions[index].version) else {
                 throw KeyRegistryError(.failedPrecondition,
                                        "key \(name) version \(versions[index].version) is \(versions[index].state.rawValue)",
                                        reason: Self.reason(for: versions[index].state))

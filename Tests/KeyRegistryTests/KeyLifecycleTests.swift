@@ -31,6 +31,17 @@ import Testing
         #expect(key.nextRotationMillis == 180 * 86_400_000)
     }
 
+    @Test func enablingAnOldDidKeyVersionLeavesItVerifyOnly() throws {
+        var key = record()
+        key.addPrimaryVersion(version(2), nowMillis: 1)
+        try key.disable(1)
+        try key.enable(1)
+        #expect(key.version(1)?.state == .verifyOnly)
+        try key.disable(0)
+        try key.enable(0)
+        #expect(key.version(1)?.state == .verifyOnly && key.version(2)?.state == .enabled)
+    }
+
     @Test func rotationKeepsOlderNonDidVersionsEnabled() {
         var key = record(.ecdsaP256SHA256)
         key.addPrimaryVersion(version(2), nowMillis: 1)
