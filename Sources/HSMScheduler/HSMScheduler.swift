@@ -30,13 +30,28 @@ public final class HSMScheduler: Sendable {
             throw HSMError(.invalidArgument, "batch size and queue capacity must be positive")
         }
         self.configuration = configuration
-        self.backends = backends.enumerated().map { Backend(index: $0, configuration: $1, scheduler: configuration) }
+        self.backends = backends.enumerated().map { index, backend in
+            var sized = backend
+            sized.sessions = HSMScheduler.poolSize(for: backend)
+            return Backend(index: index, configuration: sized, scheduler: configuration)
+        }
         for backend in self.backends {
             for i in 0..<backend.configuration.sessions { startWorker(on: backend, number: i) }
         }
         let monitor = Thread { [self] in runHealthMonitor() }
         monitor.name = "hsm-health"
         monitor.start()
+    }
+
+    /// The configured session count, capped by the token's ulMaxSessionCount less the sessions
+    /// the layer keeps besides workers (the login anchor and the health probe; per worker
+    /// process also its own anchor). Unknown limits leave the configured count.
+    static func poolSize(for backend: BackendConfiguration) -> Int {
+        guard case .threads = backend.mode,
+              let module = try? PKCS11Module.load(path: backend.modulePath),
+              let token = try? module.token(label: backend.tokenLabel),
+              let limit = token.info.maxSessionCount else { return backend.sessions }
+        return max(1, min(backend.sessions, limit - 2))
     }
 
     func startWorker(on backend: Backend, number: Int) {
@@ -219,6 +234,10 @@ public final class HSMScheduler: Sendable {
             }
         }
         _ = monitorExited.wait(timeout: .now() + .seconds(2))
+        for backend in backends {
+            backend.probeRunner.withLock { $0 }?.runner.abort()
+            backend.probeRunner.withLock { $0 = nil }
+        }
     }
 
     var isRunning: Bool { running.load(ordering: .relaxed) }
