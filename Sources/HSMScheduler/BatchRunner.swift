@@ -5,8 +5,9 @@
 import PKCS11
 
 protocol BatchRunner: AnyObject {
-    /// Runs `items` in order and returns one outcome per item.
-    func run(_ items: [WorkItem]) -> [ExecutionOutcome]
+    /// Runs `items` in order and returns one outcome per item. Calls `progress` before each HSM
+    /// call it can observe, so a slow batch is not mistaken for a hung session.
+    func run(_ items: [WorkItem], progress: () -> Void) -> [ExecutionOutcome]
     /// A health probe (session answers; health key signs).
     func probe(healthKey: KeyReference?) -> ExecutionOutcome
     /// Called from another thread when this runner is stuck: stop it if possible (kill the
@@ -30,13 +31,14 @@ final class InProcessRunner: BatchRunner {
                                    tokenLabel: configuration.tokenLabel, pin: configuration.pin)
     }
 
-    func run(_ items: [WorkItem]) -> [ExecutionOutcome] {
+    func run(_ items: [WorkItem], progress: () -> Void) -> [ExecutionOutcome] {
         var outcomes: [ExecutionOutcome] = []
         outcomes.reserveCapacity(items.count)
         var broken: ExecutionOutcome?
         for item in items {
             // Once the backend has failed, do not hammer it with the rest of the batch.
             if let broken { outcomes.append(broken); continue }
+            progress()
             let outcome = executor.execute(item.operation, key: item.key, deadline: item.deadline)
             if case .backendFault = outcome { broken = outcome }
             outcomes.append(outcome)

@@ -54,8 +54,9 @@ public struct SchedulerConfiguration: Sendable {
     public var defaultTimeout: Duration = .seconds(10)
     /// How often health checks run.
     public var healthInterval: Duration = .milliseconds(100)
-    /// A batch in a worker for longer than this marks the backend hung: its work moves elsewhere.
-    public var hangTimeout: Duration = .milliseconds(500)
+    /// One HSM call (in-process) or one batch round trip (worker process) taking longer than this
+    /// marks the backend hung: its work moves elsewhere.
+    public var hangTimeout: Duration = .seconds(1)
     /// A health probe slower than this counts as a failure.
     public var probeTimeout: Duration = .milliseconds(400)
     /// Healthy backends are probed (latency) every this often.

@@ -61,7 +61,9 @@ final class Worker: @unchecked Sendable {
             if live.isEmpty { continue }
             current.withLock { $0 = live }
             busySince.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
-            let outcomes = runner.run(live.map { WorkItem(key: $0.key, operation: $0.operation, deadline: $0.deadline) })
+            let outcomes = runner.run(live.map { WorkItem(key: $0.key, operation: $0.operation, deadline: $0.deadline) }) {
+                busySince.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
+            }
             busySince.store(0, ordering: .releasing)
             current.withLock { $0 = [] }
             scheduler.handle(outcomes: outcomes, of: live, on: backend)
