@@ -64,6 +64,11 @@ let package = Package(
                           swiftSettings: swiftSettings),
         .executableTarget(name: "personahsm-load", dependencies: ["PersonaClient"],
                           swiftSettings: swiftSettings),
+        // HSM worker process (one PKCS#11 session, batches over a pipe) and the HSM benchmark.
+        .executableTarget(name: "personahsm-hsm-worker", dependencies: ["HSMScheduler"],
+                          swiftSettings: swiftSettings),
+        .executableTarget(name: "hsm-bench", dependencies: ["HSMScheduler", "PKCS11", "COpenSSL"],
+                          path: "Tools/hsm-bench", swiftSettings: swiftSettings),
 
         // ── Code generator (Tools/) ────────────────────────────────────────────
         .target(name: "ProtoGenKit", dependencies: ["CProtoDescriptor", "CProtobufC"], path: "Tools/ProtoGenKit",
