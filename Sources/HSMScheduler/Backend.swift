@@ -14,6 +14,8 @@ final class Backend: @unchecked Sendable {
     private var stopped = false           // guarded by condition
     /// Keys this backend reported missing (cleared when it comes back from unhealthy).
     private let missingKeys = Mutex<Set<KeyReference>>([])
+    /// Whether `missingKeys` is non-empty (checked without the lock on every request).
+    private let hasMissingKeys = Atomic<Bool>(false)
 
     let healthy = Atomic<Bool>(true)
     let queued = Atomic<Int>(0)
@@ -80,14 +82,24 @@ final class Backend: @unchecked Sendable {
     func markHealthy() {
         condition.lock()
         missingKeys.withLock { $0.removeAll() }
+        hasMissingKeys.store(false, ordering: .releasing)
         healthy.store(true, ordering: .releasing)
         unhealthyReason.withLock { $0 = "" }
         condition.broadcast()
         condition.unlock()
     }
 
-    func noteMissing(_ key: KeyReference) { missingKeys.withLock { _ = $0.insert(key) } }
-    func isKnownMissing(_ key: KeyReference) -> Bool { missingKeys.withLock { $0.contains(key) } }
+    func noteMissing(_ key: KeyReference) {
+        missingKeys.withLock { set in
+            if set.count > 10_000 { set.removeAll() }  // a bound on what bad requests can pin
+            set.insert(key)
+        }
+        hasMissingKeys.store(true, ordering: .releasing)
+    }
+
+    func isKnownMissing(_ key: KeyReference) -> Bool {
+        hasMissingKeys.load(ordering: .acquiring) && missingKeys.withLock { $0.contains(key) }
+    }
 
     /// Wakes every waiting worker (after retiring one, or on stop).
     func wakeAll() {

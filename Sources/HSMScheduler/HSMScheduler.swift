@@ -134,14 +134,26 @@ public final class HSMScheduler: Sendable {
             return
         }
         let tried = job.triedBackends
-        var candidates = backends.filter { $0.isHealthy && !tried.contains($0.index) && !$0.isKnownMissing(job.key) }
-        if candidates.count > 1 { candidates.sort { $0.load < $1.load } }
         var sawFull = false
-        for backend in candidates {
-            switch backend.enqueue(job) {
-            case .queued: return
-            case .full: sawFull = true
-            case .unavailable: continue
+        // Fast path (one backend, first attempt): no candidate list to build.
+        if backends.count == 1 {
+            let backend = backends[0]
+            if tried.isEmpty && backend.isHealthy && !backend.isKnownMissing(job.key) {
+                switch backend.enqueue(job) {
+                case .queued: return
+                case .full: sawFull = true
+                case .unavailable: break
+                }
+            }
+        } else {
+            var candidates = backends.filter { $0.isHealthy && !tried.contains($0.index) && !$0.isKnownMissing(job.key) }
+            if candidates.count > 1 { candidates.sort { $0.load < $1.load } }
+            for backend in candidates {
+                switch backend.enqueue(job) {
+                case .queued: return
+                case .full: sawFull = true
+                case .unavailable: continue
+                }
             }
         }
         let (missingOn, lastError) = job.failureSummary
@@ -150,7 +162,8 @@ public final class HSMScheduler: Sendable {
         } else if !missingOn.isEmpty && missingOn.count == tried.count
                     && backends.allSatisfy({ missingOn.contains($0.index) || !$0.isHealthy }) {
             job.complete(.failure(HSMError(.notFound, "no backend holds \(job.key)")))
-        } else if candidates.isEmpty && tried.isEmpty && backends.contains(where: { $0.isHealthy }) {
+        } else if tried.isEmpty && backends.contains(where: { $0.isHealthy })
+                    && backends.allSatisfy({ !$0.isHealthy || $0.isKnownMissing(job.key) }) {
             job.complete(.failure(HSMError(.notFound, "no backend holds \(job.key)")))
         } else {
             var error = lastError ?? HSMError(.unavailable(retryAfter: retryHint()), "no healthy HSM backend")

@@ -30,6 +30,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <errno.h>
+#include <sys/prctl.h>
 
 enum fault_kind { FAULT_NONE, FAULT_DEVICE_ERROR, FAULT_SESSION_INVALID, FAULT_DEVICE_REMOVED, FAULT_HANG };
 
@@ -286,6 +288,17 @@ static CK_RV before(CK_SESSION_HANDLE h, enum call_kind kind, long *lat) {
     }
 }
 
+// Sleeps until `start_us + lat_us` on the monotonic clock (absolute, so the real call's time counts
+// towards the latency), with 1 µs timer slack so the simulated latency is the configured one and
+// not 50 µs more.
+static void sleep_until(long start_us, long lat_us) {
+    long end = start_us + lat_us;
+    if (now_us() >= end) return;
+    prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+    struct timespec t = { .tv_sec = end / 1000000L, .tv_nsec = (end % 1000000L) * 1000L };
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR) {}
+}
+
 #define SESSION_CALL(kind, call)                                   \
     long lat;                                                       \
     CK_RV pre = before(session, kind, &lat);                        \
@@ -293,7 +306,7 @@ static CK_RV before(CK_SESSION_HANDLE h, enum call_kind kind, long *lat) {
     long start = lat > 0 ? now_us() : 0;                            \
     CK_RV rv = call;                                                \
     after(session);                                                 \
-    if (lat > 0) sleep_us(lat - (now_us() - start));                \
+    if (lat > 0) sleep_until(start, lat);                           \
     return rv;
 
 static CK_RV w_Initialize(void *args) {
