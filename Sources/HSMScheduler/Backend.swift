@@ -26,6 +26,8 @@ final class Backend: @unchecked Sendable {
     let lastProbe = Mutex<ContinuousClock.Instant>(.now)
     let probeInFlight = Mutex<ContinuousClock.Instant?>(nil)
     let unhealthyReason = Mutex<String>("")
+    /// When the backend last entered or left rotation.
+    let healthChangedAt = Mutex<ContinuousClock.Instant>(.now)
     /// The health probe's runner and a counter that abandons a stuck probe.
     let probeRunner = Mutex<Worker.RunnerRef?>(nil)
     let probeEpoch = Atomic<Int>(0)
@@ -72,7 +74,10 @@ final class Backend: @unchecked Sendable {
     func markUnhealthy(_ reason: String) -> [Job] {
         condition.lock()
         defer { condition.unlock() }
-        if healthy.exchange(false, ordering: .acquiringAndReleasing) { unhealthyReason.withLock { $0 = reason } }
+        if healthy.exchange(false, ordering: .acquiringAndReleasing) {
+            unhealthyReason.withLock { $0 = reason }
+            healthChangedAt.withLock { $0 = .now }
+        }
         let drained = queue.drain()
         queued.store(0, ordering: .relaxed)
         return drained
@@ -83,7 +88,7 @@ final class Backend: @unchecked Sendable {
         condition.lock()
         missingKeys.withLock { $0.removeAll() }
         hasMissingKeys.store(false, ordering: .releasing)
-        healthy.store(true, ordering: .releasing)
+        if !healthy.exchange(true, ordering: .acquiringAndReleasing) { healthChangedAt.withLock { $0 = .now } }
         unhealthyReason.withLock { $0 = "" }
         condition.broadcast()
         condition.unlock()

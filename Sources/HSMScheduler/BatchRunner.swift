@@ -40,7 +40,10 @@ final class InProcessRunner: BatchRunner {
             if let broken { outcomes.append(broken); continue }
             progress()
             let outcome = executor.execute(item.operation, key: item.key, deadline: item.deadline)
-            if case .backendFault = outcome { broken = outcome }
+            switch outcome {
+            case .backendFault, .noSession: broken = outcome
+            default: break
+            }
             outcomes.append(outcome)
         }
         return outcomes

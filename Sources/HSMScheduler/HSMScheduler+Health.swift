@@ -28,6 +28,7 @@ extension HSMScheduler {
             let since = worker.busySince.load(ordering: .acquiring)
             guard since != 0, now > since, now - since > limit, !worker.retired.load(ordering: .relaxed) else { continue }
             worker.retired.store(true, ordering: .relaxed)
+            worker.wasDeclaredHung.store(true, ordering: .relaxed)
             let stolen = worker.current.withLock { $0 }
             worker.abort()
             var moved = takeOutOfRotation(backend, reason: "a session hung for more than \(configuration.hangTimeout)")
@@ -83,7 +84,11 @@ extension HSMScheduler {
         guard backend.probeEpoch.load(ordering: .relaxed) == epoch, isRunning else { return }
         backend.probeInFlight.withLock { $0 = nil }
         backend.lastProbe.withLock { $0 = .now }
-        if case .done = outcome, elapsed <= configuration.probeTimeout {
+        let answered: Bool = switch outcome {
+        case .done, .noSession: true  // a token that refuses a session is up
+        default: false
+        }
+        if answered, elapsed <= configuration.probeTimeout {
             let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
             backend.probeLatencyMicros.store(Int(micros), ordering: .relaxed)
             if !backend.isHealthy { backend.markHealthy() }

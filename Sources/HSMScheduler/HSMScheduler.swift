@@ -182,9 +182,12 @@ public final class HSMScheduler: Sendable {
     }
 
     /// Delivers a worker's outcomes; moves work off a backend that failed.
-    func handle(outcomes: [ExecutionOutcome], of jobs: [Job], on backend: Backend) {
+    /// Returns whether the worker should retire (the token refused it a session).
+    @discardableResult
+    func handle(outcomes: [ExecutionOutcome], of jobs: [Job], on backend: Backend) -> Bool {
         var reroute: [Job] = []
         var fault: HSMError?
+        var refused = false
         for (job, outcome) in zip(jobs, outcomes) {
             switch outcome {
             case .done(let result):
@@ -201,6 +204,9 @@ public final class HSMScheduler: Sendable {
                 fault = error
                 job.recordFailure(on: backend.index, error: error, keyMissing: false)
                 reroute.append(job)
+            case .noSession:
+                refused = true
+                reroute.append(job)
             }
         }
         if let fault { reroute += takeOutOfRotation(backend, reason: fault.description) }
@@ -208,6 +214,20 @@ public final class HSMScheduler: Sendable {
             backend.failovers.add(1, ordering: .relaxed)
             route(job)
         }
+        return refused
+    }
+
+    /// A worker left its loop. A worker that hung and came back is replaced if the pool is short;
+    /// one the token refused a session is not (the token says the pool is too big).
+    func workerExited(_ worker: Worker, refusedSession: Bool) {
+        let backend = worker.backend
+        let active = backend.workers.withLock { list in
+            list.removeAll { $0 === worker }
+            return list.count
+        }
+        guard isRunning, !refusedSession, worker.wasDeclaredHung.load(ordering: .relaxed),
+              active < backend.configuration.sessions else { return }
+        startWorker(on: backend, number: Int.random(in: 1000...9999))
     }
 
     /// Marks `backend` unhealthy and returns its queued jobs (each marked as tried there).
@@ -228,7 +248,7 @@ public final class HSMScheduler: Sendable {
             BackendStatus(name: b.name, healthy: b.isHealthy, queued: b.queued.load(ordering: .relaxed),
                           completed: b.completed.load(ordering: .relaxed), failovers: b.failovers.load(ordering: .relaxed),
                           probeLatency: .microseconds(b.probeLatencyMicros.load(ordering: .relaxed)),
-                          reason: b.unhealthyReason.withLock { $0 })
+                          reason: b.unhealthyReason.withLock { $0 }, healthChangedAt: b.healthChangedAt.withLock { $0 })
         }
     }
 
@@ -269,4 +289,6 @@ public struct BackendStatus: Sendable {
     public var probeLatency: Duration
     /// Why the backend is out of rotation (empty when healthy).
     public var reason: String
+    /// When the backend last entered or left rotation.
+    public var healthChangedAt: ContinuousClock.Instant
 }

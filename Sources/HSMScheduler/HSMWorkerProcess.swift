@@ -22,7 +22,7 @@ public enum HSMWorkerProcess {
                                        pin: PIN(String(decoding: pinBytes, as: UTF8.self)))
         var reply = FrameWriter(.helloReply)
         switch executor.probe(healthKey: nil) {
-        case .done:
+        case .done, .noSession:
             reply.u8(0); reply.string("ok")
         case .backendFault(let e), .failed(let e):
             reply.u8(1); reply.string("\(e)")
@@ -48,7 +48,10 @@ public enum HSMWorkerProcess {
                 for item in items {
                     if let broken { out.outcome(broken); continue }
                     let outcome = executor.execute(item.operation, key: item.key, deadline: item.deadline)
-                    if case .backendFault = outcome { broken = outcome }
+                    switch outcome {
+                    case .backendFault, .noSession: broken = outcome
+                    default: break
+                    }
                     out.outcome(outcome)
                 }
             case .probe:

@@ -18,6 +18,9 @@ enum ExecutionOutcome: Sendable {
     case backendFault(HSMError)
     /// The deadline passed before the HSM call.
     case expired
+    /// The token refused another session (CKR_SESSION_COUNT): the HSM is up but this worker
+    /// cannot have a session; the work goes back to the queue for the others.
+    case noSession
 }
 
 final class SessionExecutor {
@@ -135,6 +138,7 @@ final class SessionExecutor {
     /// handles or module were reset), else the final outcome.
     private func recover(from error: PKCS11Error) -> ExecutionOutcome? {
         session?.noteFailure(error)
+        if error.returnValue == 0xB1 { return .noSession }  // CKR_SESSION_COUNT
         if error.invalidatesSession {
             reset()
             return nil

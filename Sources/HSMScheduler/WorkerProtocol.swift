@@ -9,7 +9,7 @@
 //   item:    u8 op (1 sign, 2 encrypt, 3 decrypt), u8 mechanism, u8 flags (1 = ECDSA DER),
 //            keyId, data, aad, iv, tag, u32 µs until the deadline (0 = none)
 //   outcome: u8 tag (1 signature, 2 sealed, 3 plaintext, 10 failed, 11 key missing,
-//            12 backend fault, 13 expired), then the result bytes (sealed: iv, ciphertext, tag) or
+//            12 backend fault, 13 expired, 14 no session), then the result bytes (sealed: iv, ciphertext, tag) or
 //            an error: u8 kind, u32 retry ms, message, u32 CKR (0xFFFFFFFF = none), function
 
 import PKCS11
@@ -123,6 +123,7 @@ extension FrameWriter {
         case .keyMissing: u8(11)
         case .backendFault(let e): u8(12); error(e)
         case .expired: u8(13)
+        case .noSession: u8(14)
         }
     }
 
@@ -174,6 +175,7 @@ extension FrameReader {
         case 11: return .keyMissing
         case 12: return .backendFault(try error(backend: backend))
         case 13: return .expired
+        case 14: return .noSession
         default: throw Malformed()
         }
     }

@@ -64,16 +64,19 @@ struct ProcessWorkerTests {
         defer { scheduler.shutdown() }
         let control = LoadControl()
         async let result = FaultInjectionTests.load(scheduler, key: key, clients: 8, control: control)
-        let warm = await FaultInjectionTests.waitUntil(timeout: .seconds(10)) {
+        let warm = await FaultInjectionTests.waitUntil(timeout: .seconds(30)) {
             FaultInjectionTests.status(scheduler, a).completed > 50 && FaultInjectionTests.status(scheduler, b).completed > 50
         }
         #expect(warm != nil, "\(scheduler.backendStatus())")
+        let faultAt = ContinuousClock.now
         FaultModule.set(a, ["fault": "hang"])
-        let out = await FaultInjectionTests.waitUntil(timeout: .seconds(1)) { !FaultInjectionTests.status(scheduler, a).healthy }
+        let out = await FaultInjectionTests.waitUntil(timeout: .seconds(10)) { !FaultInjectionTests.status(scheduler, a).healthy }
         #expect(out != nil, "A still in rotation: \(scheduler.backendStatus())")
+        let tookOut = FaultInjectionTests.status(scheduler, a).healthChangedAt - faultAt
+        #expect(tookOut < .seconds(1), "A left rotation \(tookOut) after the hang began")
         try await Task.sleep(for: .milliseconds(300))
         FaultModule.set(a, [:])
-        let back = await FaultInjectionTests.waitUntil(timeout: .seconds(5)) { FaultInjectionTests.status(scheduler, a).healthy }
+        let back = await FaultInjectionTests.waitUntil(timeout: .seconds(10)) { FaultInjectionTests.status(scheduler, a).healthy }
         #expect(back != nil, "A did not come back: \(scheduler.backendStatus())")
         try await Task.sleep(for: .milliseconds(300))
         control.stop.store(true, ordering: .relaxed)

@@ -25,10 +25,11 @@ struct SoakTests {
         let backend = try FaultModule.backend(label, sessions: 32, healthKey: ed, settings: ["max_sessions": "18"])
         let scheduler = try HSMScheduler(backends: [backend])
         #expect(scheduler.backendStatus().count == 1)
-        let deadline = ContinuousClock.now + .seconds(Self.seconds)
+        let seconds = Self.seconds
         let peak = Atomic<Int>(0)
         let sampler = Task.detached {
-            while ContinuousClock.now < deadline {
+            let until = ContinuousClock.now + .seconds(seconds)
+            while ContinuousClock.now < until {
                 if let n = try? FaultModule.openSessions(label) { peak.max(n) }
                 try? await Task.sleep(for: .milliseconds(50))
             }
@@ -38,6 +39,8 @@ struct SoakTests {
                 group.addTask {
                     var cases: [SignatureCase] = [], errors: [String] = []
                     var i = 0
+                    // Each client runs its full time from when it actually starts.
+                    let deadline = ContinuousClock.now + .seconds(seconds)
                     while ContinuousClock.now < deadline {
                         i += 1
                         let message = Array("client \(client) message \(i)".utf8)

@@ -9,18 +9,9 @@ import HSMScheduler
 import PKCS11
 
 enum TestHSM {
-    /// This process's token folder.
-    static let folder: String = {
-        let path = NSTemporaryDirectory() + "personahsm-sched-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        folderForCleanup = strdup(path)
-        atexit {
-            if let p = folderForCleanup { _ = try? FileManager.default.removeItem(atPath: String(cString: p)) }
-        }
-        return path
-    }()
-
-    nonisolated(unsafe) private static var folderForCleanup: UnsafeMutablePointer<CChar>?
+    /// This process's token folder, shared with every other test target (see
+    /// `DevToken.sharedTestFolder`).
+    static var folder: String { DevToken.sharedTestFolder }
 
     /// The token labelled `label` in this process's folder, created and logged in on first use.
     static func token(_ label: String) throws -> Token {
