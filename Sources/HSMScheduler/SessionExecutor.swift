@@ -83,7 +83,7 @@ final class SessionExecutor {
     /// every HSM call.
     func execute(_ operation: HSMOperation, key: KeyReference, deadline: ContinuousClock.Instant?) -> ExecutionOutcome {
         var lastError: PKCS11Error?
-        for _ in 0..<3 {
+        for _ in 0..<4 {
             if let deadline, ContinuousClock.now >= deadline { return .expired }
             observedGeneration = module?.generation
             do throws(PKCS11Error) {

@@ -13,9 +13,11 @@
 //                        (the real call's time counts towards it, like a remote HSM's round trip)
 //   init_latency_us= N   same for C_SignInit/C_EncryptInit/C_DecryptInit
 //   max_sessions   = N   C_OpenSession fails with CKR_SESSION_COUNT beyond N open sessions per token
-//   fault          = none | device_error | session_invalid | device_removed | hang
-//   fault_every    = N   inject only on every Nth C_Sign/C_Encrypt/C_Decrypt (0 = on every call
-//                        that touches the token)
+//   fault          = none | device_error | session_invalid | device_removed | hang |
+//                    operation_active | not_initialized | object_invalid
+//   fault_every    = N   inject only on every Nth C_SignInit/C_EncryptInit/C_DecryptInit (0 = on
+//                        every call that touches the token); at Init so no half-done operation
+//                        is left active in the real module
 // session_invalid really closes the session (later calls see CKR_SESSION_HANDLE_INVALID too);
 // device_removed forgets every session of the token; hang blocks calls until the fault changes.
 // C_GetTokenInfo reports this module's own session count and limit. C_Finalize closes our
@@ -33,7 +35,10 @@
 #include <errno.h>
 #include <sys/prctl.h>
 
-enum fault_kind { FAULT_NONE, FAULT_DEVICE_ERROR, FAULT_SESSION_INVALID, FAULT_DEVICE_REMOVED, FAULT_HANG };
+enum fault_kind {
+    FAULT_NONE, FAULT_DEVICE_ERROR, FAULT_SESSION_INVALID, FAULT_DEVICE_REMOVED, FAULT_HANG,
+    FAULT_OPERATION_ACTIVE, FAULT_NOT_INITIALIZED, FAULT_OBJECT_INVALID
+};
 
 struct settings {
     long latency_us, init_latency_us, max_sessions, fault_every;
@@ -85,7 +90,10 @@ static void parse_line(char *line, struct settings *s, unsigned *mask) {
         s->fault = !strcmp(value, "device_error") ? FAULT_DEVICE_ERROR
                  : !strcmp(value, "session_invalid") ? FAULT_SESSION_INVALID
                  : !strcmp(value, "device_removed") ? FAULT_DEVICE_REMOVED
-                 : !strcmp(value, "hang") ? FAULT_HANG : FAULT_NONE;
+                 : !strcmp(value, "hang") ? FAULT_HANG
+                 : !strcmp(value, "operation_active") ? FAULT_OPERATION_ACTIVE
+                 : !strcmp(value, "not_initialized") ? FAULT_NOT_INITIALIZED
+                 : !strcmp(value, "object_invalid") ? FAULT_OBJECT_INVALID : FAULT_NONE;
     }
 }
 
@@ -261,7 +269,7 @@ static CK_RV before(CK_SESSION_HANDLE h, enum call_kind kind, long *lat) {
         int inject = 0;
         if (s.fault != FAULT_NONE) {
             if (s.fault_every <= 0) inject = 1;
-            else if (kind == CALL_OP && slot >= 0 && (++slots[slot].ops % (unsigned long)s.fault_every) == 0) inject = 1;
+            else if (kind == CALL_INIT && slot >= 0 && (++slots[slot].ops % (unsigned long)s.fault_every) == 0) inject = 1;
         }
         CK_RV rv = CKR_OK;
         if (inject) {
@@ -278,6 +286,9 @@ static CK_RV before(CK_SESSION_HANDLE h, enum call_kind kind, long *lat) {
                 rv = CKR_SESSION_HANDLE_INVALID;
                 break;
             case FAULT_DEVICE_REMOVED: drop_sessions(slot); rv = CKR_DEVICE_REMOVED; break;
+            case FAULT_OPERATION_ACTIVE: rv = CKR_OPERATION_ACTIVE; break;
+            case FAULT_NOT_INITIALIZED: rv = CKR_CRYPTOKI_NOT_INITIALIZED; break;
+            case FAULT_OBJECT_INVALID: rv = CKR_OBJECT_HANDLE_INVALID; break;
             default: break;
             }
         }
