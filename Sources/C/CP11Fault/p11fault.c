@@ -23,7 +23,7 @@
 // C_GetTokenInfo reports this module's own session count and limit. C_Finalize closes our
 // sessions and finalizes the real module only if this module initialised it.
 
-#include "p11fault.h"
+#include "p11fault_internal.h"
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -35,34 +35,14 @@
 #include <errno.h>
 #include <sys/prctl.h>
 
-enum fault_kind {
-    FAULT_NONE, FAULT_DEVICE_ERROR, FAULT_SESSION_INVALID, FAULT_DEVICE_REMOVED, FAULT_HANG,
-    FAULT_OPERATION_ACTIVE, FAULT_NOT_INITIALIZED, FAULT_OBJECT_INVALID
-};
-
-struct settings {
-    long latency_us, init_latency_us, max_sessions, fault_every;
-    int fault;
-};
-
-#define MAX_SECTIONS 64
 #define MAX_SLOTS 256
 #define TABLE_SIZE 4096
-
-struct section { char label[33]; struct settings s; unsigned set_mask; };
-
-enum { SET_LAT = 1, SET_INIT = 2, SET_MAX = 4, SET_FAULT = 8, SET_EVERY = 16 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static CK_FUNCTION_LIST real_copy, ours;
 static CK_FUNCTION_LIST_PTR real;
 static int loaded, initialized, own_real_init;
 
-static struct settings global;
-static struct section sections[MAX_SECTIONS];
-static int nsections;
-static struct stat config_stat;
-static struct timespec last_check;
 
 // Slot → token label (cached), per-slot open-session counters and fault counters.
 static struct { CK_SLOT_ID id; char label[33]; int known; long open; unsigned long ops; } slots[MAX_SLOTS];
@@ -74,90 +54,8 @@ static int nslots;
 // SoftHSM2).
 static struct { CK_SESSION_HANDLE handle; int slot; int busy; int zombie; } table[TABLE_SIZE];
 
-static void parse_line(char *line, struct settings *s, unsigned *mask) {
-    char *eq = strchr(line, '=');
-    if (!eq) return;
-    *eq = 0;
-    char key[64] = {0}, value[64] = {0};
-    sscanf(line, " %63s", key);
-    sscanf(eq + 1, " %63s", value);
-    if (!strcmp(key, "latency_us")) { s->latency_us = atol(value); *mask |= SET_LAT; }
-    else if (!strcmp(key, "init_latency_us")) { s->init_latency_us = atol(value); *mask |= SET_INIT; }
-    else if (!strcmp(key, "max_sessions")) { s->max_sessions = atol(value); *mask |= SET_MAX; }
-    else if (!strcmp(key, "fault_every")) { s->fault_every = atol(value); *mask |= SET_EVERY; }
-    else if (!strcmp(key, "fault")) {
-        *mask |= SET_FAULT;
-        s->fault = !strcmp(value, "device_error") ? FAULT_DEVICE_ERROR
-                 : !strcmp(value, "session_invalid") ? FAULT_SESSION_INVALID
-                 : !strcmp(value, "device_removed") ? FAULT_DEVICE_REMOVED
-                 : !strcmp(value, "hang") ? FAULT_HANG
-                 : !strcmp(value, "operation_active") ? FAULT_OPERATION_ACTIVE
-                 : !strcmp(value, "not_initialized") ? FAULT_NOT_INITIALIZED
-                 : !strcmp(value, "object_invalid") ? FAULT_OBJECT_INVALID : FAULT_NONE;
-    }
-}
-
-// Re-reads the config when it changed; at most every 2 ms. Caller holds `lock`.
-static void refresh_config(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    long elapsed_ns = (now.tv_sec - last_check.tv_sec) * 1000000000L + (now.tv_nsec - last_check.tv_nsec);
-    if (last_check.tv_sec != 0 && elapsed_ns < 2000000L) return;
-    last_check = now;
-    const char *path = getenv("P11FAULT_CONFIG");
-    struct stat st;
-    if (!path || stat(path, &st) != 0) {
-        memset(&global, 0, sizeof global);
-        nsections = 0;
-        memset(&config_stat, 0, sizeof config_stat);
-        return;
-    }
-    if (st.st_ino == config_stat.st_ino && st.st_size == config_stat.st_size &&
-        st.st_mtim.tv_sec == config_stat.st_mtim.tv_sec && st.st_mtim.tv_nsec == config_stat.st_mtim.tv_nsec) return;
-    FILE *f = fopen(path, "r");
-    if (!f) return;
-    config_stat = st;
-    memset(&global, 0, sizeof global);
-    nsections = 0;
-    struct settings *target = &global;
-    unsigned dummy = 0, *mask = &dummy;
-    char line[256];
-    while (fgets(line, sizeof line, f)) {
-        char *hash = strchr(line, '#');
-        if (hash) *hash = 0;
-        char *p = line;
-        while (*p == ' ' || *p == '\t') p++;
-        if (!strncmp(p, "[token:", 7) && nsections < MAX_SECTIONS) {
-            char *end = strchr(p, ']');
-            if (!end) continue;
-            *end = 0;
-            struct section *sec = &sections[nsections++];
-            memset(sec, 0, sizeof *sec);
-            snprintf(sec->label, sizeof sec->label, "%s", p + 7);
-            target = &sec->s;
-            mask = &sec->set_mask;
-            continue;
-        }
-        parse_line(p, target, mask);
-    }
-    fclose(f);
-}
-
 // Effective settings for a slot index. Caller holds `lock`.
-static struct settings effective(int slot) {
-    struct settings s = global;
-    if (slot < 0) return s;
-    for (int i = 0; i < nsections; i++) {
-        if (strcmp(sections[i].label, slots[slot].label) != 0) continue;
-        unsigned m = sections[i].set_mask;
-        if (m & SET_LAT) s.latency_us = sections[i].s.latency_us;
-        if (m & SET_INIT) s.init_latency_us = sections[i].s.init_latency_us;
-        if (m & SET_MAX) s.max_sessions = sections[i].s.max_sessions;
-        if (m & SET_FAULT) s.fault = sections[i].s.fault;
-        if (m & SET_EVERY) s.fault_every = sections[i].s.fault_every;
-    }
-    return s;
-}
+static struct settings effective(int slot) { return p11f_effective(slot >= 0 ? slots[slot].label : NULL); }
 
 // Slot index for a slot id, learning its token label on first sight. With `refresh` the label is
 // read again (C_OpenSession does this: a slot id can change hands when a token is initialised).
@@ -260,7 +158,7 @@ static CK_RV before(CK_SESSION_HANDLE h, enum call_kind kind, long *lat) {
     for (;;) {
         pthread_mutex_lock(&lock);
         if (!initialized) { pthread_mutex_unlock(&lock); return CKR_CRYPTOKI_NOT_INITIALIZED; }
-        refresh_config();
+        p11f_refresh_config();
         int at = table_find(h);
         if (at < 0 || table[at].zombie) { pthread_mutex_unlock(&lock); return CKR_SESSION_HANDLE_INVALID; }
         int slot = table[at].slot;
@@ -349,7 +247,7 @@ static CK_RV slot_gate(CK_SLOT_ID id, int *index_out, int may_hang) {
     for (;;) {
         pthread_mutex_lock(&lock);
         if (!initialized) { pthread_mutex_unlock(&lock); return CKR_CRYPTOKI_NOT_INITIALIZED; }
-        refresh_config();
+        p11f_refresh_config();
         int idx = slot_index_ex(id, may_hang);
         struct settings s = effective(idx);
         if (s.fault == FAULT_HANG && may_hang) { pthread_mutex_unlock(&lock); sleep_us(10000); continue; }
