@@ -43,11 +43,18 @@ enum Baselines {
 
     /// A direct signing loop on `threads` threads, each with its own session.
     static func direct(token: Token, key: [UInt8], threads: Int, seconds: Double) throws -> Double {
+        try direct(tokens: [token], key: key, threadsPerToken: threads, seconds: seconds)
+    }
+
+    /// A direct signing loop with `threadsPerToken` threads (one session each) on every token.
+    static func direct(tokens: [Token], key: [UInt8], threadsPerToken: Int, seconds: Double) throws -> Double {
+        let assignments = tokens.flatMap { Array(repeating: $0, count: threadsPerToken) }
+        let threads = assignments.count
         let total = Mutex(0.0)
         let ready = DispatchGroup(), done = DispatchGroup()
         let go = DispatchSemaphore(value: 0)
         let failure = Mutex<String?>(nil)
-        for _ in 0..<threads {
+        for token in assignments {
             ready.enter(); done.enter()
             Thread {
                 defer { done.leave() }

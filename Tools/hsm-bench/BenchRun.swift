@@ -56,9 +56,11 @@ struct BenchRun {
                                  sessions: 2, mode: .threads, workerEnvironment: environment),
         ])
         report("scheduler_ed25519_threads_batched", threads, ratio: threads / ceiling, extra: "vs=best_direct")
+        let processSessions = Int(arguments.double("--process-sessions", default: 2))
         let processes = try schedulerRate(config: config, key: keyID, backends: [
             BackendConfiguration(name: "bench", modulePath: DevToken.defaultModulePath, tokenLabel: "bench", pin: pin,
-                                 sessions: 2, mode: .processes(executable: workerExecutable), workerEnvironment: environment),
+                                 sessions: processSessions, mode: .processes(executable: workerExecutable),
+                                 workerEnvironment: environment),
         ])
         report("scheduler_ed25519_processes_batched", processes, ratio: processes / ceiling, extra: "vs=best_direct")
         let best = max(threads, processes)

@@ -82,6 +82,19 @@ extension BenchRun {
             BackendConfiguration(name: $0, modulePath: faultModule, tokenLabel: $0, pin: pin, sessions: sessions,
                                  mode: mode, workerEnvironment: environment)
         }
+        // The same sessions driven directly (one thread per session, no scheduler): what the
+        // simulated HSM delivers on this machine right now, as a cross-check of the nominal capacity.
+        let module = try PKCS11Module.load(path: faultModule)
+        var direct = 0.0
+        for label in labels {
+            let token = try module.token(label: label)
+            try token.login(pin: pin)
+        }
+        let tokens = try labels.map { try module.token(label: $0) }
+        direct = try Baselines.direct(tokens: tokens, key: keyID, threadsPerToken: sessions, seconds: seconds)
+        report("pkcs11_direct_ed25519_network_1ms_3backends", direct,
+               ratio: direct / (Double(labels.count * sessions) * 1_000_000 / Double(latency)),
+               extra: "vs=simulated_capacity sessions=\(labels.count * sessions)")
         let rate = try schedulerRate(config: config, key: keyID, backends: backends)
         return (rate, Double(labels.count * sessions) * 1_000_000 / Double(latency))
     }
