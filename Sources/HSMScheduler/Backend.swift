@@ -31,6 +31,10 @@ final class Backend: @unchecked Sendable {
     /// The health probe's runner and a counter that abandons a stuck probe.
     let probeRunner = Mutex<Worker.RunnerRef?>(nil)
     let probeEpoch = Atomic<Int>(0)
+    /// The probe is still starting its runner (not yet timed against probeTimeout).
+    let probePreparing = Atomic<Bool>(false)
+    /// Consecutive failed probes of a healthy backend.
+    let probeFailures = Atomic<Int>(0)
     /// Workers serving this backend (replaced when one hangs).
     let workers = Mutex<[Worker]>([])
 

@@ -10,6 +10,9 @@ protocol BatchRunner: AnyObject {
     func run(_ items: [WorkItem], progress: () -> Void) -> [ExecutionOutcome]
     /// A health probe (session answers; health key signs).
     func probe(healthKey: KeyReference?) -> ExecutionOutcome
+    /// Gets ready to run (starts a worker process); false when that failed. Not timed as part of
+    /// a probe: starting a process is not the HSM answering slowly.
+    func prepare() -> Bool
     /// Called from another thread when this runner is stuck: stop it if possible (kill the
     /// worker process); an in-process session cannot be interrupted.
     func abort()
@@ -50,6 +53,8 @@ final class InProcessRunner: BatchRunner {
     }
 
     func probe(healthKey: KeyReference?) -> ExecutionOutcome { executor.probe(healthKey: healthKey) }
+
+    func prepare() -> Bool { true }
 
     func abort() {}
 }

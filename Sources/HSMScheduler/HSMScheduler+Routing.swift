@@ -46,7 +46,9 @@ extension HSMScheduler {
                     && backends.allSatisfy({ !$0.isHealthy || $0.isKnownMissing(job.key) }) {
             job.complete(.failure(HSMError(.notFound, "no backend holds \(job.key)")))
         } else {
-            var error = lastError ?? HSMError(.unavailable(retryAfter: retryHint()), "no healthy HSM backend")
+            let reasons = backends.filter { !$0.isHealthy }.map { "\($0.name): \($0.unhealthyReason.withLock { $0 })" }
+            var error = lastError ?? HSMError(.unavailable(retryAfter: retryHint()),
+                                              "no healthy HSM backend (\(reasons.joined(separator: "; ")))")
             error.kind = .unavailable(retryAfter: retryHint())
             job.complete(.failure(error))
         }

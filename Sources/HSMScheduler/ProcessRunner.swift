@@ -128,6 +128,8 @@ final class ProcessRunner: BatchRunner {
         return roundTrip(frame.finish(), expecting: 1)?.first ?? fault("worker process died")
     }
 
+    func prepare() -> Bool { ensureStarted() == nil }
+
     func abort() {
         let p = pid.load(ordering: .relaxed)
         if p > 0 { kill(p, SIGKILL) }
