@@ -115,7 +115,7 @@ public final class HSMScheduler: Sendable {
         let job = Job(key: key, operation: operation, client: client,
                       deadline: deadline ?? .now + configuration.defaultTimeout)
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withUnsafeThrowingContinuation { continuation in
                 job.attach(continuation)
                 route(job)
             }

@@ -43,6 +43,7 @@ public enum HSMWorkerProcess {
                     guard let item = try? reader.item(now: now) else { return 3 }
                     items.append(item)
                 }
+                out.bytes.reserveCapacity(64 + Int(n) * 96)
                 out.u32(n)
                 var broken: ExecutionOutcome?
                 for item in items {

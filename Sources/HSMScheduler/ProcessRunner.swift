@@ -113,6 +113,7 @@ final class ProcessRunner: BatchRunner {
         if let failure = ensureStarted() { return items.map { _ in failure } }
         progress()
         var frame = FrameWriter(.batch)
+        frame.bytes.reserveCapacity(64 + items.count * 128)
         frame.u32(UInt32(items.count))
         let now = ContinuousClock.now
         for item in items { frame.item(item, now: now) }

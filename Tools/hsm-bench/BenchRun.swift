@@ -54,14 +54,14 @@ struct BenchRun {
         let threads = try schedulerRate(config: config, key: keyID, backends: [
             BackendConfiguration(name: "bench", modulePath: DevToken.defaultModulePath, tokenLabel: "bench", pin: pin,
                                  sessions: 2, mode: .threads, workerEnvironment: environment),
-        ])
+        ], name: "scheduler_ed25519_threads_batched")
         report("scheduler_ed25519_threads_batched", threads, ratio: threads / ceiling, extra: "vs=best_direct")
         let processSessions = Int(arguments.double("--process-sessions", default: 2))
         let processes = try schedulerRate(config: config, key: keyID, backends: [
             BackendConfiguration(name: "bench", modulePath: DevToken.defaultModulePath, tokenLabel: "bench", pin: pin,
                                  sessions: processSessions, mode: .processes(executable: workerExecutable),
                                  workerEnvironment: environment),
-        ])
+        ], name: "scheduler_ed25519_processes_batched")
         report("scheduler_ed25519_processes_batched", processes, ratio: processes / ceiling, extra: "vs=best_direct")
         let best = max(threads, processes)
         let schedulerOK = best >= 0.95 * ceiling

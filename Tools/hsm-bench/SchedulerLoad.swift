@@ -13,8 +13,19 @@ final class Counter: Sendable {
 }
 
 extension BenchRun {
+    /// CPU seconds (user + system) this process has used so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// Throughput of `backends`; also prints the scheduler process's own CPU per operation
+    /// (clients + scheduler; with worker processes the HSM work is not in it), a figure that
+    /// stays meaningful when the machine is busy.
     func schedulerRate(config: SchedulerConfiguration, key: [UInt8], backends: [BackendConfiguration],
-                       inflight: Int = 512) throws -> Double {
+                       inflight: Int = 512, name: String = "") throws -> Double {
         let scheduler = try HSMScheduler(configuration: config, backends: backends)
         defer { scheduler.shutdown() }
         let counter = Counter()
@@ -39,10 +50,15 @@ extension BenchRun {
         }
         Thread.sleep(forTimeInterval: 1.0)  // warm-up
         let start = ContinuousClock.now
+        let cpuBefore = Self.processCPUSeconds()
         let before = counter.value.load(ordering: .relaxed)
         Thread.sleep(forTimeInterval: seconds)
         let after = counter.value.load(ordering: .relaxed)
+        let cpu = Self.processCPUSeconds() - cpuBefore
         let elapsed = (ContinuousClock.now - start).seconds
+        if !name.isEmpty, after > before {
+            print("BENCH-CPU name=\(name) self_cpu_us_per_op=\(String(format: "%.1f", cpu * 1e6 / Double(after - before)))")
+        }
         counter.stop.store(true, ordering: .relaxed)
         let done = DispatchSemaphore(value: 0)
         Task.detached { await clients.value; done.signal() }
@@ -95,7 +111,8 @@ extension BenchRun {
         report("pkcs11_direct_ed25519_network_1ms_3backends", direct,
                ratio: direct / (Double(labels.count * sessions) * 1_000_000 / Double(latency)),
                extra: "vs=simulated_capacity sessions=\(labels.count * sessions)")
-        let rate = try schedulerRate(config: config, key: keyID, backends: backends)
+        let rate = try schedulerRate(config: config, key: keyID, backends: backends,
+                                     name: "scheduler_ed25519_network_1ms_3backends")
         return (rate, Double(labels.count * sessions) * 1_000_000 / Double(latency))
     }
 }
