@@ -38,6 +38,9 @@ struct BenchRun {
         let workerExecutable = arguments.string("--worker", default: WorkerMode.defaultWorkerExecutable)
         let environment = ["SOFTHSM2_CONF": folder + "/softhsm2.conf"]
 
+        // Other work on the machine skews every figure: say how busy it was.
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
+        print("BENCH-ENV cores=\(ProcessInfo.processInfo.activeProcessorCount) loadavg1=\(load) seconds_per_case=\(seconds)")
         let raw = Baselines.opensslEd25519(seconds: seconds)
         report("openssl_raw_ed25519_1thread", raw, ratio: 1)
         let d1 = try Baselines.direct(token: token, key: keyID, threads: 1, seconds: seconds)
