@@ -42,5 +42,9 @@ test-asan:
 demo: release
 	Tools/demo.sh
 
+# HSM layer benchmark: OpenSSL and direct PKCS#11 ceilings vs the scheduler (docs/PERFORMANCE.md).
+bench-hsm: deps
+	Tools/bench-hsm.sh
+
 clean:
 	rm -rf .build

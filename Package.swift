@@ -77,6 +77,11 @@ let package = Package(
         // Test helper for the audit log: the crash-test writer and the group-commit benchmark.
         .executableTarget(name: "audit-harness", dependencies: ["AuditLog", "SoftCrypto"],
                           path: "Tests/AuditHarness", swiftSettings: swiftSettings),
+        // HSM worker process (one PKCS#11 session, batches over a pipe) and the HSM benchmark.
+        .executableTarget(name: "personahsm-hsm-worker", dependencies: ["HSMScheduler"],
+                          swiftSettings: swiftSettings),
+        .executableTarget(name: "hsm-bench", dependencies: ["HSMScheduler", "PKCS11", "COpenSSL"],
+                          path: "Tools/hsm-bench", swiftSettings: swiftSettings),
 
         // ── Code generator (Tools/) ────────────────────────────────────────────
         .target(name: "ProtoGenKit", dependencies: ["CProtoDescriptor", "CProtobufC", "RPCCore"], path: "Tools/ProtoGenKit",

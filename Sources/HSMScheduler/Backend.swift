@@ -14,6 +14,8 @@ final class Backend: @unchecked Sendable {
     private var stopped = false           // guarded by condition
     /// Keys this backend reported missing (cleared when it comes back from unhealthy).
     private let missingKeys = Mutex<Set<KeyReference>>([])
+    /// Whether `missingKeys` is non-empty (checked without the lock on every request).
+    private let hasMissingKeys = Atomic<Bool>(false)
 
     let healthy = Atomic<Bool>(true)
     let queued = Atomic<Int>(0)
@@ -24,9 +26,15 @@ final class Backend: @unchecked Sendable {
     let lastProbe = Mutex<ContinuousClock.Instant>(.now)
     let probeInFlight = Mutex<ContinuousClock.Instant?>(nil)
     let unhealthyReason = Mutex<String>("")
+    /// When the backend last entered or left rotation.
+    let healthChangedAt = Mutex<ContinuousClock.Instant>(.now)
     /// The health probe's runner and a counter that abandons a stuck probe.
     let probeRunner = Mutex<Worker.RunnerRef?>(nil)
     let probeEpoch = Atomic<Int>(0)
+    /// The probe is still starting its runner (not yet timed against probeTimeout).
+    let probePreparing = Atomic<Bool>(false)
+    /// Consecutive failed probes of a healthy backend.
+    let probeFailures = Atomic<Int>(0)
     /// Workers serving this backend (replaced when one hangs).
     let workers = Mutex<[Worker]>([])
 
@@ -70,7 +78,10 @@ final class Backend: @unchecked Sendable {
     func markUnhealthy(_ reason: String) -> [Job] {
         condition.lock()
         defer { condition.unlock() }
-        if healthy.exchange(false, ordering: .acquiringAndReleasing) { unhealthyReason.withLock { $0 = reason } }
+        if healthy.exchange(false, ordering: .acquiringAndReleasing) {
+            unhealthyReason.withLock { $0 = reason }
+            healthChangedAt.withLock { $0 = .now }
+        }
         let drained = queue.drain()
         queued.store(0, ordering: .relaxed)
         return drained
@@ -80,14 +91,24 @@ final class Backend: @unchecked Sendable {
     func markHealthy() {
         condition.lock()
         missingKeys.withLock { $0.removeAll() }
-        healthy.store(true, ordering: .releasing)
+        hasMissingKeys.store(false, ordering: .releasing)
+        if !healthy.exchange(true, ordering: .acquiringAndReleasing) { healthChangedAt.withLock { $0 = .now } }
         unhealthyReason.withLock { $0 = "" }
         condition.broadcast()
         condition.unlock()
     }
 
-    func noteMissing(_ key: KeyReference) { missingKeys.withLock { _ = $0.insert(key) } }
-    func isKnownMissing(_ key: KeyReference) -> Bool { missingKeys.withLock { $0.contains(key) } }
+    func noteMissing(_ key: KeyReference) {
+        missingKeys.withLock { set in
+            if set.count > 10_000 { set.removeAll() }  // a bound on what bad requests can pin
+            set.insert(key)
+        }
+        hasMissingKeys.store(true, ordering: .releasing)
+    }
+
+    func isKnownMissing(_ key: KeyReference) -> Bool {
+        hasMissingKeys.load(ordering: .acquiring) && missingKeys.withLock { $0.contains(key) }
+    }
 
     /// Wakes every waiting worker (after retiring one, or on stop).
     func wakeAll() {

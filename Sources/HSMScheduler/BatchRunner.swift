@@ -5,10 +5,14 @@
 import PKCS11
 
 protocol BatchRunner: AnyObject {
-    /// Runs `items` in order and returns one outcome per item.
-    func run(_ items: [WorkItem]) -> [ExecutionOutcome]
+    /// Runs `items` in order and returns one outcome per item. Calls `progress` before each HSM
+    /// call it can observe, so a slow batch is not mistaken for a hung session.
+    func run(_ items: [WorkItem], progress: () -> Void) -> [ExecutionOutcome]
     /// A health probe (session answers; health key signs).
     func probe(healthKey: KeyReference?) -> ExecutionOutcome
+    /// Gets ready to run (starts a worker process); false when that failed. Not timed as part of
+    /// a probe: starting a process is not the HSM answering slowly.
+    func prepare() -> Bool
     /// Called from another thread when this runner is stuck: stop it if possible (kill the
     /// worker process); an in-process session cannot be interrupted.
     func abort()
@@ -30,21 +34,27 @@ final class InProcessRunner: BatchRunner {
                                    tokenLabel: configuration.tokenLabel, pin: configuration.pin)
     }
 
-    func run(_ items: [WorkItem]) -> [ExecutionOutcome] {
+    func run(_ items: [WorkItem], progress: () -> Void) -> [ExecutionOutcome] {
         var outcomes: [ExecutionOutcome] = []
         outcomes.reserveCapacity(items.count)
         var broken: ExecutionOutcome?
         for item in items {
             // Once the backend has failed, do not hammer it with the rest of the batch.
             if let broken { outcomes.append(broken); continue }
+            progress()
             let outcome = executor.execute(item.operation, key: item.key, deadline: item.deadline)
-            if case .backendFault = outcome { broken = outcome }
+            switch outcome {
+            case .backendFault, .noSession: broken = outcome
+            default: break
+            }
             outcomes.append(outcome)
         }
         return outcomes
     }
 
     func probe(healthKey: KeyReference?) -> ExecutionOutcome { executor.probe(healthKey: healthKey) }
+
+    func prepare() -> Bool { true }
 
     func abort() {}
 }

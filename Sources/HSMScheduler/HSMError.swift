@@ -51,11 +51,12 @@ public struct HSMError: Error, Sendable, CustomStringConvertible {
 extension HSMError {
     /// Classifies a PKCS#11 error that persisted after session recovery.
     static func from(_ error: PKCS11Error, backend: String) -> HSMError {
+        // KEY_FUNCTION_NOT_PERMITTED, USER_NOT_LOGGED_IN: the key exists but may not do this now.
+        if error.returnValue == 0x68 || error.returnValue == 0x101 {
+            return HSMError(.failedPrecondition, "the key may not do this", backend: backend, cause: error)
+        }
         if error.isInputRejected {
             return HSMError(.invalidArgument, "the HSM rejected the request", backend: backend, cause: error)
-        }
-        if error.returnValue == 0x68 || error.returnValue == 0x101 {  // KEY_FUNCTION_NOT_PERMITTED, USER_NOT_LOGGED_IN
-            return HSMError(.failedPrecondition, "the key may not do this", backend: backend, cause: error)
         }
         return HSMError(.unavailable(retryAfter: .milliseconds(100)), "backend failed", backend: backend, cause: error)
     }

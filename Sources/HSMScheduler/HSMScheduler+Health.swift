@@ -28,6 +28,7 @@ extension HSMScheduler {
             let since = worker.busySince.load(ordering: .acquiring)
             guard since != 0, now > since, now - since > limit, !worker.retired.load(ordering: .relaxed) else { continue }
             worker.retired.store(true, ordering: .relaxed)
+            worker.wasDeclaredHung.store(true, ordering: .relaxed)
             let stolen = worker.current.withLock { $0 }
             worker.abort()
             var moved = takeOutOfRotation(backend, reason: "a session hung for more than \(configuration.hangTimeout)")
@@ -48,21 +49,22 @@ extension HSMScheduler {
     private func superviseProbe(of backend: Backend) {
         let now = ContinuousClock.now
         if let started = backend.probeInFlight.withLock({ $0 }) {
-            guard now - started > configuration.probeTimeout else { return }
+            let limit = backend.probePreparing.load(ordering: .acquiring) ? configuration.probeStartTimeout
+                                                                          : configuration.probeTimeout
+            guard now - started > limit else { return }
             // The probe is stuck: abandon it and count the backend as down.
             backend.probeEpoch.add(1, ordering: .relaxed)
             backend.probeRunner.withLock { $0 }?.runner.abort()
             backend.probeRunner.withLock { $0 = nil }
             backend.probeInFlight.withLock { $0 = nil }
             backend.lastProbe.withLock { $0 = now }
-            if backend.isHealthy {
-                for job in takeOutOfRotation(backend, reason: "health probe timed out") { route(job) }
-            }
+            probeFailed(backend, reason: "health probe timed out")
             return
         }
         let last = backend.lastProbe.withLock { $0 }
         let due = backend.isHealthy ? configuration.healthyProbeInterval : configuration.healthInterval
         guard now - last >= due else { return }
+        backend.probePreparing.store(true, ordering: .releasing)
         backend.probeInFlight.withLock { $0 = now }
         let epoch = backend.probeEpoch.load(ordering: .relaxed)
         let thread = Thread { [self] in probe(backend, epoch: epoch) }
@@ -77,22 +79,40 @@ extension HSMScheduler {
             box = fresh
             return fresh
         }
+        let prepared = runner.runner.prepare()
+        guard backend.probeEpoch.load(ordering: .relaxed) == epoch else { return }
         let start = ContinuousClock.now
-        let outcome = runner.runner.probe(healthKey: backend.configuration.healthKey)
+        backend.probeInFlight.withLock { $0 = start }
+        backend.probePreparing.store(false, ordering: .releasing)
+        let outcome = prepared ? runner.runner.probe(healthKey: backend.configuration.healthKey)
+                               : .backendFault(HSMError(.unavailable(retryAfter: .seconds(1)), "worker did not start",
+                                                        backend: backend.name))
         let elapsed = ContinuousClock.now - start
         guard backend.probeEpoch.load(ordering: .relaxed) == epoch, isRunning else { return }
         backend.probeInFlight.withLock { $0 = nil }
         backend.lastProbe.withLock { $0 = .now }
-        if case .done = outcome, elapsed <= configuration.probeTimeout {
+        let answered: Bool = switch outcome {
+        case .done, .noSession: true  // a token that refuses a session is up
+        default: false
+        }
+        if answered, elapsed <= configuration.probeTimeout {
             let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
             backend.probeLatencyMicros.store(Int(micros), ordering: .relaxed)
+            backend.probeFailures.store(0, ordering: .relaxed)
             if !backend.isHealthy { backend.markHealthy() }
-        } else if backend.isHealthy {
+        } else {
             let reason: String = switch outcome {
             case .backendFault(let e), .failed(let e): "health probe failed: \(e)"
             default: "health probe too slow (\(elapsed))"
             }
-            for job in takeOutOfRotation(backend, reason: reason) { route(job) }
+            probeFailed(backend, reason: reason)
         }
+    }
+
+    /// Counts a failed probe; a healthy backend leaves rotation after enough in a row.
+    private func probeFailed(_ backend: Backend, reason: String) {
+        let failures = backend.probeFailures.add(1, ordering: .relaxed).newValue
+        guard backend.isHealthy, failures >= configuration.probeFailuresToEject else { return }
+        for job in takeOutOfRotation(backend, reason: reason) { route(job) }
     }
 }

@@ -30,13 +30,28 @@ public final class HSMScheduler: Sendable {
             throw HSMError(.invalidArgument, "batch size and queue capacity must be positive")
         }
         self.configuration = configuration
-        self.backends = backends.enumerated().map { Backend(index: $0, configuration: $1, scheduler: configuration) }
+        self.backends = backends.enumerated().map { index, backend in
+            var sized = backend
+            sized.sessions = HSMScheduler.poolSize(for: backend)
+            return Backend(index: index, configuration: sized, scheduler: configuration)
+        }
         for backend in self.backends {
             for i in 0..<backend.configuration.sessions { startWorker(on: backend, number: i) }
         }
         let monitor = Thread { [self] in runHealthMonitor() }
         monitor.name = "hsm-health"
         monitor.start()
+    }
+
+    /// The configured session count, capped by the token's ulMaxSessionCount less the sessions
+    /// the layer keeps besides workers (the login anchor and the health probe; per worker
+    /// process also its own anchor). Unknown limits leave the configured count.
+    static func poolSize(for backend: BackendConfiguration) -> Int {
+        guard case .threads = backend.mode,
+              let module = try? PKCS11Module.load(path: backend.modulePath),
+              let token = try? module.token(label: backend.tokenLabel),
+              let limit = token.info.maxSessionCount else { return backend.sessions }
+        return max(1, min(backend.sessions, limit - 2))
     }
 
     func startWorker(on backend: Backend, number: Int) {
@@ -100,96 +115,13 @@ public final class HSMScheduler: Sendable {
         let job = Job(key: key, operation: operation, client: client,
                       deadline: deadline ?? .now + configuration.defaultTimeout)
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withUnsafeThrowingContinuation { continuation in
                 job.attach(continuation)
                 route(job)
             }
         } onCancel: {
             job.complete(.failure(HSMError(.cancelled, "cancelled by the caller")))
         }
-    }
-
-    // MARK: Routing
-
-    /// Queues `job` on the best eligible backend, or completes it with the reason it cannot run.
-    func route(_ job: Job) {
-        if job.isDone { return }
-        if job.isExpired() {
-            job.complete(.failure(HSMError(.deadlineExceeded, "deadline passed before the request could run")))
-            return
-        }
-        let tried = job.triedBackends
-        var candidates = backends.filter { $0.isHealthy && !tried.contains($0.index) && !$0.isKnownMissing(job.key) }
-        if candidates.count > 1 { candidates.sort { $0.load < $1.load } }
-        var sawFull = false
-        for backend in candidates {
-            switch backend.enqueue(job) {
-            case .queued: return
-            case .full: sawFull = true
-            case .unavailable: continue
-            }
-        }
-        let (missingOn, lastError) = job.failureSummary
-        if sawFull {
-            job.complete(.failure(HSMError(.queueFull(retryAfter: retryHint()), "all eligible HSM queues are full")))
-        } else if !missingOn.isEmpty && missingOn.count == tried.count
-                    && backends.allSatisfy({ missingOn.contains($0.index) || !$0.isHealthy }) {
-            job.complete(.failure(HSMError(.notFound, "no backend holds \(job.key)")))
-        } else if candidates.isEmpty && tried.isEmpty && backends.contains(where: { $0.isHealthy }) {
-            job.complete(.failure(HSMError(.notFound, "no backend holds \(job.key)")))
-        } else {
-            var error = lastError ?? HSMError(.unavailable(retryAfter: retryHint()), "no healthy HSM backend")
-            error.kind = .unavailable(retryAfter: retryHint())
-            job.complete(.failure(error))
-        }
-    }
-
-    /// How long a rejected caller should wait: the time to drain the shortest queue, within bounds.
-    func retryHint() -> Duration {
-        let healthy = backends.filter(\.isHealthy)
-        guard let shortest = healthy.map({ $0.queued.load(ordering: .relaxed) }).min() else { return .milliseconds(500) }
-        // Assume ~5k ops/s per backend when nothing better is known.
-        let millis = min(max(shortest / 5, 5), 1000)
-        return .milliseconds(millis)
-    }
-
-    /// Delivers a worker's outcomes; moves work off a backend that failed.
-    func handle(outcomes: [ExecutionOutcome], of jobs: [Job], on backend: Backend) {
-        var reroute: [Job] = []
-        var fault: HSMError?
-        for (job, outcome) in zip(jobs, outcomes) {
-            switch outcome {
-            case .done(let result):
-                if job.complete(.success(result)) { backend.completed.add(1, ordering: .relaxed) }
-            case .failed(let error):
-                job.complete(.failure(error))
-            case .expired:
-                job.complete(.failure(HSMError(.deadlineExceeded, "deadline passed before the HSM call", backend: backend.name)))
-            case .keyMissing:
-                backend.noteMissing(job.key)
-                job.recordFailure(on: backend.index, error: HSMError(.notFound, "key missing", backend: backend.name), keyMissing: true)
-                reroute.append(job)
-            case .backendFault(let error):
-                fault = error
-                job.recordFailure(on: backend.index, error: error, keyMissing: false)
-                reroute.append(job)
-            }
-        }
-        if let fault { reroute += takeOutOfRotation(backend, reason: fault.description) }
-        for job in reroute where !job.isDone {
-            backend.failovers.add(1, ordering: .relaxed)
-            route(job)
-        }
-    }
-
-    /// Marks `backend` unhealthy and returns its queued jobs (each marked as tried there).
-    func takeOutOfRotation(_ backend: Backend, reason: String) -> [Job] {
-        let drained = backend.markUnhealthy(reason)
-        for job in drained {
-            job.recordFailure(on: backend.index, error: HSMError(.unavailable(retryAfter: .milliseconds(100)), reason,
-                                                                 backend: backend.name), keyMissing: false)
-        }
-        return drained
     }
 
     // MARK: Lifecycle and status
@@ -200,7 +132,7 @@ public final class HSMScheduler: Sendable {
             BackendStatus(name: b.name, healthy: b.isHealthy, queued: b.queued.load(ordering: .relaxed),
                           completed: b.completed.load(ordering: .relaxed), failovers: b.failovers.load(ordering: .relaxed),
                           probeLatency: .microseconds(b.probeLatencyMicros.load(ordering: .relaxed)),
-                          reason: b.unhealthyReason.withLock { $0 })
+                          reason: b.unhealthyReason.withLock { $0 }, healthChangedAt: b.healthChangedAt.withLock { $0 })
         }
     }
 
@@ -219,6 +151,10 @@ public final class HSMScheduler: Sendable {
             }
         }
         _ = monitorExited.wait(timeout: .now() + .seconds(2))
+        for backend in backends {
+            backend.probeRunner.withLock { $0 }?.runner.abort()
+            backend.probeRunner.withLock { $0 = nil }
+        }
     }
 
     var isRunning: Bool { running.load(ordering: .relaxed) }
@@ -237,4 +173,6 @@ public struct BackendStatus: Sendable {
     public var probeLatency: Duration
     /// Why the backend is out of rotation (empty when healthy).
     public var reason: String
+    /// When the backend last entered or left rotation.
+    public var healthChangedAt: ContinuousClock.Instant
 }

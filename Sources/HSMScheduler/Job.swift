@@ -1,7 +1,8 @@
 // One queued request and the continuation of the caller waiting for it. A job can be touched by
 // several threads (the worker running it, the health monitor stealing it from a hung worker, a
 // cancelling caller), so completion is guarded: the first outcome wins and later ones are ignored,
-// which is what makes re-dispatching a stuck job safe.
+// which is what makes re-dispatching a stuck job safe — and what makes an unsafe (unchecked)
+// continuation sound here: it is resumed exactly once, under this lock's decision.
 
 import Foundation
 import PKCS11
@@ -15,7 +16,7 @@ final class Job: @unchecked Sendable {
     let enqueuedAt: ContinuousClock.Instant
 
     private struct State {
-        var continuation: CheckedContinuation<HSMResult, any Error>?
+        var continuation: UnsafeContinuation<HSMResult, any Error>?
         var outcome: Result<HSMResult, HSMError>?
         var delivered = false
         /// Backends that already failed this job or lack its key (by index).
@@ -34,7 +35,7 @@ final class Job: @unchecked Sendable {
     }
 
     /// Attaches the caller's continuation; resumes at once if the job already finished.
-    func attach(_ continuation: CheckedContinuation<HSMResult, any Error>) {
+    func attach(_ continuation: UnsafeContinuation<HSMResult, any Error>) {
         let ready: Result<HSMResult, HSMError>? = state.withLock { s in
             if let outcome = s.outcome, !s.delivered { s.delivered = true; return outcome }
             s.continuation = continuation
@@ -46,7 +47,7 @@ final class Job: @unchecked Sendable {
     /// Completes the job once; returns false when it had already completed.
     @discardableResult
     func complete(_ result: Result<HSMResult, HSMError>) -> Bool {
-        let continuation: CheckedContinuation<HSMResult, any Error>?? = state.withLock { s in
+        let continuation: UnsafeContinuation<HSMResult, any Error>?? = state.withLock { s in
             guard s.outcome == nil else { return .none }
             s.outcome = result
             guard let c = s.continuation else { return .some(nil) }

@@ -54,10 +54,16 @@ public struct SchedulerConfiguration: Sendable {
     public var defaultTimeout: Duration = .seconds(10)
     /// How often health checks run.
     public var healthInterval: Duration = .milliseconds(100)
-    /// A batch in a worker for longer than this marks the backend hung: its work moves elsewhere.
-    public var hangTimeout: Duration = .milliseconds(500)
+    /// One HSM call (in-process) or one batch round trip (worker process) taking longer than this
+    /// marks the backend hung: its work moves elsewhere.
+    public var hangTimeout: Duration = .seconds(1)
     /// A health probe slower than this counts as a failure.
     public var probeTimeout: Duration = .milliseconds(400)
+    /// Time a probe may take to start its runner (a worker process) before it counts as failed.
+    public var probeStartTimeout: Duration = .seconds(10)
+    /// Consecutive failed probes that take a healthy backend out of rotation (failures on the
+    /// request path take it out at once).
+    public var probeFailuresToEject: Int = 2
     /// Healthy backends are probed (latency) every this often.
     public var healthyProbeInterval: Duration = .seconds(1)
 

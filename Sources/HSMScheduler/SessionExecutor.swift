@@ -18,6 +18,9 @@ enum ExecutionOutcome: Sendable {
     case backendFault(HSMError)
     /// The deadline passed before the HSM call.
     case expired
+    /// The token refused another session (CKR_SESSION_COUNT): the HSM is up but this worker
+    /// cannot have a session; the work goes back to the queue for the others.
+    case noSession
 }
 
 final class SessionExecutor {
@@ -26,6 +29,12 @@ final class SessionExecutor {
     private let tokenLabel: String
     private let pin: PIN
     private var session: Session?
+    private var module: PKCS11Module?
+    /// The token found by label, kept until the module is re-initialised (slot ids can change then).
+    private var token: Token?
+    private var tokenGeneration: UInt64 = 0
+    /// The module generation seen when the current attempt started (for coordinated re-init).
+    private var observedGeneration: UInt64?
     private var keys: [CacheKey: (handle: ObjectHandle, type: KeyType)] = [:]
 
     private struct CacheKey: Hashable { var id: [UInt8]; var objectClass: ObjectClass }
@@ -42,12 +51,26 @@ final class SessionExecutor {
         if let session, !session.isStale { return session }
         session = nil
         keys.removeAll()
-        let module = try PKCS11Module.load(path: modulePath)
-        let token = try module.token(label: tokenLabel)
+        let module = try loadedModule()
+        let token: Token
+        if let known = self.token, known.module.generation == tokenGeneration {
+            token = known
+        } else {
+            token = try module.token(label: tokenLabel)
+            self.token = token
+            tokenGeneration = module.generation
+        }
         try token.login(pin: pin)
         let fresh = try token.openSession()
         session = fresh
         return fresh
+    }
+
+    private func loadedModule() throws(PKCS11Error) -> PKCS11Module {
+        if let module { return module }
+        let loaded = try PKCS11Module.load(path: modulePath)
+        module = loaded
+        return loaded
     }
 
     /// Drops the session (the next call opens a new one).
@@ -60,8 +83,9 @@ final class SessionExecutor {
     /// every HSM call.
     func execute(_ operation: HSMOperation, key: KeyReference, deadline: ContinuousClock.Instant?) -> ExecutionOutcome {
         var lastError: PKCS11Error?
-        for _ in 0..<3 {
+        for _ in 0..<4 {
             if let deadline, ContinuousClock.now >= deadline { return .expired }
+            observedGeneration = module?.generation
             do throws(PKCS11Error) {
                 let session = try liveSession()
                 let cacheKey = CacheKey(id: key.id, objectClass: operation.keyClass)
@@ -113,6 +137,8 @@ final class SessionExecutor {
     /// Applies the recovery rule for `error`: nil when the call should be retried (session,
     /// handles or module were reset), else the final outcome.
     private func recover(from error: PKCS11Error) -> ExecutionOutcome? {
+        session?.noteFailure(error)
+        if error.returnValue == 0xB1 { return .noSession }  // CKR_SESSION_COUNT
         if error.invalidatesSession {
             reset()
             return nil
@@ -122,10 +148,10 @@ final class SessionExecutor {
             return nil
         }
         if error.requiresReinitialization {
-            let generation = session?.generation
+            let generation = session?.generation ?? observedGeneration
             reset()
             do throws(PKCS11Error) {
-                try PKCS11Module.load(path: modulePath).reinitialize(ifGeneration: generation)
+                try loadedModule().reinitialize(ifGeneration: generation)
                 return nil
             } catch {
                 return .backendFault(HSMError(.unavailable(retryAfter: .milliseconds(200)), "re-initialisation failed",
@@ -147,6 +173,7 @@ final class SessionExecutor {
         }
         var lastError: PKCS11Error?
         for _ in 0..<3 {
+            observedGeneration = module?.generation
             do throws(PKCS11Error) {
                 try liveSession().ping()
                 return .done(.plaintext([]))

@@ -16,6 +16,8 @@ final class Worker: @unchecked Sendable {
     let current = Mutex<[Job]>([])
     /// Set when the worker was declared hung or the pool shrinks: exit after the current batch.
     let retired = Atomic<Bool>(false)
+    /// Set by the health monitor when it moved this worker's batch elsewhere.
+    let wasDeclaredHung = Atomic<Bool>(false)
     private let runnerBox = Mutex<RunnerRef?>(nil)
     private let exited = DispatchSemaphore(value: 0)
 
@@ -42,7 +44,11 @@ final class Worker: @unchecked Sendable {
     }
 
     private func loop() {
-        defer { exited.signal() }
+        var refused = false
+        defer {
+            scheduler.workerExited(self, refusedSession: refused)
+            exited.signal()
+        }
         let runner = scheduler.makeRunner(for: backend)
         runnerBox.withLock { $0 = RunnerRef(runner: runner) }
         defer { runnerBox.withLock { $0 = nil } }
@@ -61,10 +67,22 @@ final class Worker: @unchecked Sendable {
             if live.isEmpty { continue }
             current.withLock { $0 = live }
             busySince.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
-            let outcomes = runner.run(live.map { WorkItem(key: $0.key, operation: $0.operation, deadline: $0.deadline) })
+            let outcomes = runner.run(live.map { WorkItem(key: $0.key, operation: $0.operation, deadline: $0.deadline) }) {
+                busySince.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
+            }
             busySince.store(0, ordering: .releasing)
             current.withLock { $0 = [] }
-            scheduler.handle(outcomes: outcomes, of: live, on: backend)
+            if scheduler.handle(outcomes: outcomes, of: live, on: backend) {
+                // The token has no session for this worker: leave the pool to the others, unless
+                // this is the last worker, which waits and tries again.
+                let others = backend.workers.withLock { $0.filter { $0 !== self && !$0.retired.load(ordering: .relaxed) }.count }
+                if others > 0 {
+                    refused = true
+                    retired.store(true, ordering: .relaxed)
+                } else {
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+            }
         }
     }
 }

@@ -30,8 +30,21 @@ public final class Session {
         self.generation = generation
     }
 
+    /// Set when the module said the handle is gone: closing it again could close an unrelated
+    /// session that was given the same handle number meanwhile.
+    private var handleIsDead = false
+
     deinit {
-        if module.generation == generation { _ = f.C_CloseSession!(handle) }
+        if !handleIsDead && module.generation == generation { _ = f.C_CloseSession!(handle) }
+    }
+
+    /// Records that `error` (from a call on this session) means the handle no longer exists, so
+    /// deinit will not close it. Returns whether it did.
+    @discardableResult
+    public func noteFailure(_ error: PKCS11Error) -> Bool {
+        // CKR_SESSION_HANDLE_INVALID, CKR_SESSION_CLOSED, CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT.
+        if let rv = error.returnValue, [0xB3, 0xB0, 0x32, 0xE0].contains(rv) { handleIsDead = true }
+        return handleIsDead
     }
 
     /// The function table, for brevity at call sites.

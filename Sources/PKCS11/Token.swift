@@ -73,22 +73,38 @@ extension PKCS11Module {
                          sessionCount: count(info.ulSessionCount))
     }
 
-    /// All tokens present.
+    /// All tokens present. A slot whose C_GetTokenInfo fails is left out (one broken token must
+    /// not hide the others); when every slot fails, the last error is thrown.
     public func tokens() throws(PKCS11Error) -> [Token] {
         var result: [Token] = []
-        for slot in try slotIDs() {
-            result.append(Token(module: self, slot: slot, info: try tokenInfo(slot: slot)))
+        var lastError: PKCS11Error?
+        let slots = try slotIDs()
+        for slot in slots {
+            do throws(PKCS11Error) {
+                result.append(Token(module: self, slot: slot, info: try tokenInfo(slot: slot)))
+            } catch {
+                lastError = error
+            }
         }
+        if result.isEmpty, let lastError { throw lastError }
         return result
     }
 
     /// The initialised token with this label.
-    /// - Throws: `.notFound` when no token has it.
+    /// - Throws: `.notFound` when no token has it; the Cryptoki error of a slot that could not
+    ///   be read when the label was not found elsewhere (the token may be that slot).
     public func token(label: String) throws(PKCS11Error) -> Token {
-        guard let token = try tokens().first(where: { $0.info.isInitialized && $0.info.label == label }) else {
-            throw PKCS11Error(code: .notFound, function: "token(label:)", message: "no token labelled \"\(label)\"")
+        var lastError: PKCS11Error?
+        for slot in try slotIDs() {
+            do throws(PKCS11Error) {
+                let info = try tokenInfo(slot: slot)
+                if info.isInitialized && info.label == label { return Token(module: self, slot: slot, info: info) }
+            } catch {
+                lastError = error
+            }
         }
-        return token
+        if let lastError { throw lastError }
+        throw PKCS11Error(code: .notFound, function: "token(label:)", message: "no token labelled \"\(label)\"")
     }
 
     /// The token matching every token attribute of an RFC 7512 URI (token, manufacturer, serial,

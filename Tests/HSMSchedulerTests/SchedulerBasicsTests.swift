@@ -141,3 +141,42 @@ func expectKind(_ kind: HSMError.Kind, sourceLocation: SourceLocation = #_source
         Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
     }
 }
+
+@Suite("Scheduler administration")
+struct SchedulerAdministrationTests {
+    @Test("keys generated through an admin session sign through the workers")
+    func generateThenSign() async throws {
+        let scheduler = try HSMScheduler(backends: [TestHSM.backend("admin")])
+        defer { scheduler.shutdown() }
+        #expect(scheduler.backendNames == ["admin"])
+        let id = TestHSM.newID()
+        let publicKey = try await scheduler.withSession(backend: "admin") { session in
+            let keys = try session.generateKey(.ecdsaP256, options: KeyOptions(id: id, label: "registry-key"))
+            try session.storeData(Array("{\"name\":\"k\",\"version\":1}".utf8), application: "personahsm/test", label: "k")
+            return try session.publicKey(of: keys.publicKey!)
+        }
+        let signature = try await scheduler.sign([1, 2, 3], key: KeyReference(id: id), mechanism: .ecdsaP256SHA256)
+        #expect(OpenSSLCheck.verify(SignatureCase(key: publicKey, mechanism: .ecdsaP256SHA256, message: [1, 2, 3], signature: signature)))
+        let metadata = try await scheduler.withSession(backend: "admin") { try $0.readData(application: "personahsm/test", label: "k") }
+        #expect(metadata == Array("{\"name\":\"k\",\"version\":1}".utf8))
+        await expectKind(.notFound) { _ = try await scheduler.withSession(backend: "nope") { _ in 1 } }
+    }
+
+    @Test("a re-created key (new object handle, same CKA_ID) is found again after the cached handle goes stale")
+    func staleHandle() async throws {
+        let label = "stale"
+        let seed = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        let id = TestHSM.newID()
+        let publicKey = try TestHSM.pythonEd25519Public(seed: seed)
+        let session = try TestHSM.token(label).openSession()
+        let first = try session.importKey(.ed25519(seed: seed), options: KeyOptions(id: id, label: "v1"), publicKey: publicKey)
+        let scheduler = try HSMScheduler(backends: [TestHSM.backend(label, sessions: 1)])
+        defer { scheduler.shutdown() }
+        _ = try await scheduler.sign([1], key: KeyReference(id: id), mechanism: .ed25519)  // caches the handle
+        try session.destroyObject(first.privateKey)
+        try session.destroyObject(first.publicKey!)
+        _ = try session.importKey(.ed25519(seed: seed), options: KeyOptions(id: id, label: "v1"), publicKey: publicKey)
+        let signature = try await scheduler.sign([2], key: KeyReference(id: id), mechanism: .ed25519)
+        #expect(OpenSSLCheck.verify(SignatureCase(key: publicKey, mechanism: .ed25519, message: [2], signature: signature)))
+    }
+}

@@ -9,17 +9,8 @@ import PKCS11
 
 public enum TestHSM {
     /// This process's token folder.
-    public static let folder: String = {
-        let path = NSTemporaryDirectory() + "personahsm-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        folderForCleanup = strdup(path)
-        atexit {
-            if let p = folderForCleanup { _ = try? FileManager.default.removeItem(atPath: String(cString: p)) }
-        }
-        return path
-    }()
-
-    nonisolated(unsafe) private static var folderForCleanup: UnsafeMutablePointer<CChar>?
+    /// This process's token folder (created on first use, removed at exit by DevToken).
+    public static var folder: String { DevToken.sharedTestFolder }
 
     /// The token labelled `label` (≤ 32 bytes) in this process's folder, created and logged in on
     /// first use.

@@ -1,4 +1,5 @@
-// The shared SoftHSM2 fixture of this test process. SoftHSM2 reads SOFTHSM2_CONF once, at
+// The shared SoftHSM2 fixture of this test process (this file is duplicated in PKCS11Tests and
+// HSMSchedulerTests, which share no support target). SoftHSM2 reads SOFTHSM2_CONF once, at
 // C_Initialize, and Cryptoki allows one C_Initialize per process, while Swift Testing runs suites
 // concurrently in one process. So: one temp token folder per test process (created on first use,
 // removed at exit), one module initialisation, and one token per suite, each with its own label,
@@ -10,7 +11,6 @@ import PKCS11
 import TestSupport
 
 enum TestHSM {
-    /// This process's token folder.
     /// The process-wide token folder shared by every test target (they all run in one process,
     /// and SoftHSM2 can be initialised only once per process).
     static var folder: String { TestSupport.TestHSM.folder }

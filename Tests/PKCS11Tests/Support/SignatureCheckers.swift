@@ -1,6 +1,7 @@
-// Two independent verifiers for every signature the token makes: OpenSSL called in-process, and
-// pyca/cryptography in a subprocess (Tests/interop/hsm_verify.py). Neither shares code with the
-// PKCS#11 layer, so a signature that passes both was made correctly.
+// Two verifiers for every signature the token makes: OpenSSL called in-process, and
+// pyca/cryptography in a subprocess (Tests/interop/hsm_verify.py). OpenSSL is handed the key as
+// this layer's SPKI encoding (so a wrong encoding fails too) and ECDSA as DER converted by this
+// layer; Python parses the SPKI and converts raw r‖s itself, independently of our code.
 
 import COpenSSL
 import Foundation

@@ -1,0 +1,22 @@
+// Internal interface between p11fault.c (the wrapped function table) and p11fault_config.c (the
+// config file). Not part of the module's public header.
+#ifndef P11FAULT_INTERNAL_H
+#define P11FAULT_INTERNAL_H
+#include "p11fault.h"
+
+enum fault_kind {
+    FAULT_NONE, FAULT_DEVICE_ERROR, FAULT_SESSION_INVALID, FAULT_DEVICE_REMOVED, FAULT_HANG,
+    FAULT_OPERATION_ACTIVE, FAULT_NOT_INITIALIZED, FAULT_OBJECT_INVALID
+};
+
+struct settings {
+    long latency_us, init_latency_us, max_sessions, fault_every;
+    int fault;
+};
+
+/// Re-reads the config file if it changed (at most every 2 ms). Caller holds p11fault's lock.
+void p11f_refresh_config(void);
+
+/// Settings for the token labelled `label` (NULL: the global ones). Caller holds the lock.
+struct settings p11f_effective(const char *label);
+#endif

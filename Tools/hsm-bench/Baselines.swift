@@ -1,0 +1,90 @@
+// The two reference rates: raw OpenSSL signing (what the CPU can do without any HSM) and direct
+// PKCS#11 signing loops on SoftHSM2 (what the HSM can do with no scheduler in front of it).
+
+import COpenSSL
+import Foundation
+import HSMScheduler
+import PKCS11
+import Synchronization
+
+enum Baselines {
+    /// Ed25519 signatures per second with OpenSSL in this thread.
+    static func opensslEd25519(seconds: Double) -> Double {
+        guard let kctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nil) else { return 0 }
+        defer { EVP_PKEY_CTX_free(kctx) }
+        var pkey: OpaquePointer?
+        guard EVP_PKEY_keygen_init(kctx) == 1, EVP_PKEY_keygen(kctx, &pkey) == 1, let pkey else { return 0 }
+        defer { EVP_PKEY_free(pkey) }
+        guard let md = EVP_MD_CTX_new() else { return 0 }
+        defer { EVP_MD_CTX_free(md) }
+        let message = Array("benchmark message".utf8)
+        var signature = [UInt8](repeating: 0, count: 64)
+        return loop(seconds: seconds) {
+            var length = 64
+            _ = EVP_DigestSignInit(md, nil, nil, nil, pkey)
+            _ = signature.withUnsafeMutableBufferPointer { s in
+                message.withUnsafeBufferPointer { EVP_DigestSign(md, s.baseAddress, &length, $0.baseAddress, $0.count) }
+            }
+        }
+    }
+
+    /// Runs `body` until `seconds` pass; returns calls per second.
+    static func loop(seconds: Double, _ body: () throws -> Void) rethrows -> Double {
+        let start = ContinuousClock.now
+        let end = start + .milliseconds(Int(seconds * 1000))
+        var count = 0
+        while true {
+            for _ in 0..<16 { try body() }
+            count += 16
+            if ContinuousClock.now >= end { break }
+        }
+        return Double(count) / (ContinuousClock.now - start).seconds
+    }
+
+    /// A direct signing loop on `threads` threads, each with its own session.
+    static func direct(token: Token, key: [UInt8], threads: Int, seconds: Double) throws -> Double {
+        try direct(tokens: [token], key: key, threadsPerToken: threads, seconds: seconds)
+    }
+
+    /// A direct signing loop with `threadsPerToken` threads (one session each) on every token.
+    static func direct(tokens: [Token], key: [UInt8], threadsPerToken: Int, seconds: Double) throws -> Double {
+        let assignments = tokens.flatMap { Array(repeating: $0, count: threadsPerToken) }
+        let threads = assignments.count
+        let total = Mutex(0.0)
+        let ready = DispatchGroup(), done = DispatchGroup()
+        let go = DispatchSemaphore(value: 0)
+        let failure = Mutex<String?>(nil)
+        for token in assignments {
+            ready.enter(); done.enter()
+            Thread {
+                defer { done.leave() }
+                do {
+                    let session = try token.openSession()
+                    guard let handle = try session.findKey(id: key, objectClass: .privateKey) else { throw BenchError("no key") }
+                    let message = Array("benchmark message".utf8)
+                    ready.leave()
+                    go.wait()
+                    let rate = try loop(seconds: seconds) { _ = try session.sign(message, key: handle, mechanism: .ed25519) }
+                    total.withLock { $0 += rate }
+                } catch {
+                    failure.withLock { $0 = "\(error)" }
+                    ready.leave()
+                }
+            }.start()
+        }
+        ready.wait()
+        for _ in 0..<threads { go.signal() }
+        done.wait()
+        if let message = failure.withLock({ $0 }) { throw BenchError(message) }
+        return total.withLock { $0 }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
