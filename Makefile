@@ -27,6 +27,7 @@ check-generated: deps
 	Tools/check-generated.sh
 
 test: deps check-generated
+	$(SWIFT) build $(SWIFT_FLAGS)
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
 	$(MAKE) test-asan

@@ -107,6 +107,9 @@ let package = Package(
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: swiftSettings),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "SoftCrypto", "TestSupport"],
                     swiftSettings: swiftSettings),
+        // Batch issuance end to end against a real personahsmd --dev subprocess (needs `swift build` first).
+        .testTarget(name: "IssuanceTests", dependencies: ["PersonaClient", "Credentials", "SoftCrypto", "TestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "SoftCrypto", "COpenSSL"],
                     swiftSettings: swiftSettings),
     ]

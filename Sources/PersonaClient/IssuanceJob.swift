@@ -64,9 +64,12 @@ public struct IssuanceJob: Sendable {
         public var window: Int
         /// Check each signature against the did:key before writing (the server verifies too).
         public var verifySignatures: Bool
+        /// What to do with an issuer the input already names (default: refuse a foreign one).
+        public var issuerPolicy: IssuerPolicy
 
         public init(input: String, output: String, rejects: String? = nil, format: IssuanceFormat = .both,
-                    chunkSize: Int = 256, window: Int = 8, verifySignatures: Bool = true) {
+                    chunkSize: Int = 256, window: Int = 8, verifySignatures: Bool = true,
+                    issuerPolicy: IssuerPolicy = .fillIfMissing) {
             self.input = input
             self.output = output
             self.rejects = rejects ?? IssuanceJob.defaultRejectsPath(for: output)
@@ -74,6 +77,7 @@ public struct IssuanceJob: Sendable {
             self.chunkSize = max(1, chunkSize)
             self.window = max(1, window)
             self.verifySignatures = verifySignatures
+            self.issuerPolicy = issuerPolicy
         }
     }
 
@@ -111,7 +115,8 @@ public struct IssuanceJob: Sendable {
         var summary = IssuanceSummary(total: documents.count, skipped: documents.count - todo.count)
         let issuer: CredentialIssuer
         do {
-            issuer = try CredentialIssuer(signer: signer, verifySignatures: configuration.verifySignatures)
+            issuer = try CredentialIssuer(signer: signer, issuerPolicy: configuration.issuerPolicy,
+                                       verifySignatures: configuration.verifySignatures)
         } catch {
             throw IssuanceError(.wrongKey, "the signer's verification method is not a did:key", cause: error)
         }

@@ -40,9 +40,14 @@ public final class JSONLinesAppender: @unchecked Sendable {
         var ids = Set<String>()
         var keep = 0
         var start = 0
+        let lastNewline = contents.lastIndex(of: UInt8(ascii: "\n")) ?? -1
+        let lastLineStart = contents[..<max(lastNewline, 0)].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
         while start < contents.count {
             guard let end = contents[start...].firstIndex(of: UInt8(ascii: "\n")) else { break }
-            guard let id = Self.id(of: Array(contents[start..<end])) else { break }
+            // Lines before the last complete one were followed by another write, so they are
+            // whole; only the last complete line needs a full parse to rule out a torn write.
+            let line = contents[start..<end]
+            guard let id = (start < lastLineStart ? Self.fastID(of: line) : nil) ?? Self.id(of: Array(line)) else { break }
             ids.insert(id)
             start = end + 1
             keep = start
@@ -62,6 +67,16 @@ public final class JSONLinesAppender: @unchecked Sendable {
     }
 
     deinit { close(descriptor) }
+
+    /// The id of a line this job wrote (`{"id":"…",` first), without parsing the rest.
+    static func fastID(of line: ArraySlice<UInt8>) -> String? {
+        let prefix = Array(#"{"id":""#.utf8)
+        guard line.count > prefix.count, line.starts(with: prefix) else { return nil }
+        let rest = line.dropFirst(prefix.count)
+        guard let quote = rest.firstIndex(of: UInt8(ascii: "\"")),
+              rest[..<quote].allSatisfy({ $0 != UInt8(ascii: "\\") }) else { return nil }
+        return String(decoding: rest[..<quote], as: UTF8.self)
+    }
 
     static func id(of line: [UInt8]) -> String? {
         guard let value = try? JSONParser.parse(line) else { return nil }

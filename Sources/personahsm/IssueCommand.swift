@@ -22,6 +22,7 @@ enum IssueCommand {
                     .value("chunk", "N", help: "Documents per signing batch (default 256)."),
                     .value("window", "N", help: "Batches in flight (default 8)."),
                     .value("progress", "MODE", help: "auto (default: a bar on a terminal, lines otherwise), bar, lines, none."),
+                    .flag("replace-issuer", help: "Replace an issuer the input names with the key's did:key (default: refuse it)."),
                     .flag("no-local-verify", help: "Skip checking each signature locally (the server verifies too)."),
                 ]) { args in
             let input = try args.positional(0, "INPUT folder or JSON Lines file")
@@ -41,7 +42,8 @@ enum IssueCommand {
                 input: input, output: try args.required("out"), rejects: args.value("rejects"), format: format,
                 chunkSize: try args.integer("chunk", default: 256, range: 1...1024),
                 window: try args.integer("window", default: 8, range: 1...256),
-                verifySignatures: !args.flag("no-local-verify"))
+                verifySignatures: !args.flag("no-local-verify"),
+                issuerPolicy: args.flag("replace-issuer") ? .overwrite : .fillIfMissing)
             let version = UInt32(try args.integer("version", default: 0, range: 0...Int(UInt32.max)))
             var exitCode = ExitCode.success
             let status = try await run(args, defaultRole: "issuer") { connection in
