@@ -39,5 +39,9 @@ test-asan:
 demo: release
 	Tools/demo.sh
 
+# Credential issuance through personahsmd vs the direct PKCS#11 Ed25519 ceiling (release build).
+bench-issue: release
+	Tools/bench-issue.sh
+
 clean:
 	rm -rf .build

@@ -78,6 +78,10 @@ let package = Package(
         .executableTarget(name: "audit-harness", dependencies: ["AuditLog", "SoftCrypto"],
                           path: "Tests/AuditHarness", swiftSettings: swiftSettings),
 
+        // Baseline of `make bench-issue`: a direct PKCS#11 Ed25519 signing loop on the dev token.
+        .executableTarget(name: "pkcs11-sign-ceiling", dependencies: ["PKCS11"], path: "Tools/pkcs11-sign-ceiling",
+                          swiftSettings: swiftSettings),
+
         // ── Code generator (Tools/) ────────────────────────────────────────────
         .target(name: "ProtoGenKit", dependencies: ["CProtoDescriptor", "CProtobufC", "RPCCore"], path: "Tools/ProtoGenKit",
                 swiftSettings: swiftSettings),
