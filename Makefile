@@ -29,6 +29,7 @@ check-generated: deps
 	Tools/check-generated.sh
 
 test: deps check-generated
+	$(SWIFT) build $(SWIFT_FLAGS)
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build --no-parallel $(SWIFT_FLAGS)
 	$(MAKE) test-asan
@@ -45,6 +46,10 @@ demo: release
 # HSM layer benchmark: OpenSSL and direct PKCS#11 ceilings vs the scheduler (docs/PERFORMANCE.md).
 bench-hsm: deps
 	Tools/bench-hsm.sh
+
+# Credential issuance through personahsmd vs the direct PKCS#11 Ed25519 ceiling (release build).
+bench-issue: release
+	Tools/bench-issue.sh
 
 clean:
 	rm -rf .build

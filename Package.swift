@@ -83,6 +83,10 @@ let package = Package(
         .executableTarget(name: "hsm-bench", dependencies: ["HSMScheduler", "PKCS11", "COpenSSL"],
                           path: "Tools/hsm-bench", swiftSettings: swiftSettings),
 
+        // Baseline of `make bench-issue`: a direct PKCS#11 Ed25519 signing loop on the dev token.
+        .executableTarget(name: "pkcs11-sign-ceiling", dependencies: ["PKCS11"], path: "Tools/pkcs11-sign-ceiling",
+                          swiftSettings: swiftSettings),
+
         // ── Code generator (Tools/) ────────────────────────────────────────────
         .target(name: "ProtoGenKit", dependencies: ["CProtoDescriptor", "CProtobufC", "RPCCore"], path: "Tools/ProtoGenKit",
                 swiftSettings: swiftSettings),
@@ -131,6 +135,9 @@ let package = Package(
                     dependencies: ["PersonaServer", "PersonaServices", "PersonaClient", "PersonaProtos", "RPCCore",
                                    "RPCTransport", "SoftCrypto", "Credentials", "AuditLog", "KeyRegistry", "PKCS11",
                                    "Observability", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        // Batch issuance end to end against a real personahsmd --dev subprocess (needs `swift build` first).
+        .testTarget(name: "IssuanceTests", dependencies: ["PersonaClient", "Credentials", "SoftCrypto", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "SoftCrypto", "COpenSSL"],
                     swiftSettings: swiftSettings),

@@ -6,7 +6,7 @@ import Foundation
 import PersonaClient
 
 enum CredentialCommands {
-    static var all: [Command] { [sampleCredentials] }
+    static var all: [Command] { [sampleCredentials, IssueCommand.command, VerifyCredentialsCommand.command] }
 
     static var sampleCredentials: Command {
         Command("sample-credentials", summary: "Write unsigned sample credentials (JSON Lines) for the demo",
