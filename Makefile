@@ -31,7 +31,7 @@ check-generated: deps
 test: deps check-generated
 	$(SWIFT) build $(SWIFT_FLAGS)
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
-	$(SWIFT) test --skip-build --no-parallel $(SWIFT_FLAGS)
+	PERSONAHSM_SOAK_SECONDS=60 $(SWIFT) test --skip-build --no-parallel $(SWIFT_FLAGS)
 	$(MAKE) test-asan
 
 # Malformed-input tests for every generated decoder, under AddressSanitizer. XCTest's own objects
