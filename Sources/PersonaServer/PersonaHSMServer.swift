@@ -78,8 +78,8 @@ public final class PersonaHSMServer: Sendable {
         schedulerConfig.queueCapacity = config.tuning.queueCapacity
         let scheduler = try HSMScheduler(configuration: schedulerConfig, backends: backends.map {
             BackendConfiguration(name: $0.config.name, modulePath: $0.config.module, tokenLabel: $0.tokenLabel,
-                                 pin: $0.pin, sessions: $0.config.sessions, healthKey: KeyReference(id: healthKey),
-                                 workerEnvironment: $0.config.environment ?? [:])
+                                 pin: $0.pin, sessions: $0.config.sessions, mode: workerMode(for: $0.config),
+                                 healthKey: KeyReference(id: healthKey), workerEnvironment: $0.config.environment ?? [:])
         })
         let audit: AuditLog
         do {
@@ -187,6 +187,18 @@ public final class PersonaHSMServer: Sendable {
             logger.info("key maintenance", ["event": .string("\(event)")])
         }
         return events
+    }
+
+    /// Worker processes when asked for, or by default when the worker executable sits next to
+    /// this one; threads otherwise.
+    static func workerMode(for backend: BackendConfig) -> WorkerMode {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("personahsm-hsm-worker").path
+        switch backend.workers {
+        case "threads": return .threads
+        default:
+            return FileManager.default.isExecutableFile(atPath: executable) ? .processes(executable: executable) : .threads
+        }
     }
 
     static func publishBackendMetrics(scheduler: HSMScheduler, metrics: MetricsRegistry) {

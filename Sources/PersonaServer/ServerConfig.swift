@@ -22,9 +22,13 @@ public struct BackendConfig: Codable, Hashable, Sendable {
     public var sessions: Int
     /// Environment for the module (e.g. SOFTHSM2_CONF), applied before it is loaded.
     public var environment: [String: String]?
+    /// `processes` (default when `personahsm-hsm-worker` is installed next to the daemon): one
+    /// worker process per session, which gets past modules that serialise inside a process (SoftHSM2
+    /// does); `threads`: sessions on threads of the daemon.
+    public var workers: String?
 
     enum CodingKeys: String, CodingKey {
-        case name, cluster, module, token, sessions, environment
+        case name, cluster, module, token, sessions, environment, workers
         case pinFile = "pin_file", pinEnv = "pin_env"
     }
 
@@ -233,6 +237,9 @@ public struct ServerConfig: Codable, Hashable, Sendable {
             }
             guard (1...256).contains(backend.sessions) else {
                 throw ConfigError("backend \(backend.name): sessions must be 1...256")
+            }
+            guard backend.workers == nil || ["threads", "processes"].contains(backend.workers!) else {
+                throw ConfigError("backend \(backend.name): workers must be threads or processes")
             }
         }
         guard backends.contains(where: { $0.cluster == "primary" }) else {
