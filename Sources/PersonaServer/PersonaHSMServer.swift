@@ -192,8 +192,7 @@ public final class PersonaHSMServer: Sendable {
     /// Worker processes when asked for, or by default when the worker executable sits next to
     /// this one; threads otherwise.
     static func workerMode(for backend: BackendConfig) -> WorkerMode {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("personahsm-hsm-worker").path
+        let executable = WorkerMode.defaultWorkerExecutable
         switch backend.workers {
         case "threads": return .threads
         default:
