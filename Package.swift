@@ -127,6 +127,9 @@ let package = Package(
                                    "RPCTransport", "SoftCrypto", "Credentials", "AuditLog", "KeyRegistry", "PKCS11",
                                    "Observability", "TestSupport"],
                     swiftSettings: swiftSettings),
+        // Hostile input against personahsmd as a child process (hand-made frames from Tests/interop/breaker_*.py).
+        .testTarget(name: "AbuseTests", dependencies: ["TestSupport", "personahsmd", "personahsm"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "SoftCrypto", "COpenSSL"],
                     swiftSettings: swiftSettings),
     ]

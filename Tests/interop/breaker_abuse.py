@@ -44,8 +44,8 @@ def proc_counts():
         fds = len(os.listdir(f"/proc/{PID}/fd"))
         tasks = len(os.listdir(f"/proc/{PID}/task"))
         with open(f"/proc/{PID}/status") as f:
-            rss = next(int(l.split()[1]) for l in f if l.startswith("VmRSS"))
-        return fds, tasks, rss // 1024
+            rss = next((int(l.split()[1]) for l in f if l.startswith("VmRSS")), None)
+        return None if rss is None else (fds, tasks, rss // 1024)  # no VmRSS: a zombie
     except FileNotFoundError:
         return None
 
