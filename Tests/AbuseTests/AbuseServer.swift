@@ -81,6 +81,15 @@ final class AbuseServer: @unchecked Sendable {
     }
 }
 
+/// Runs blocking work (process start, waiting on a child) on a thread of its own: blocking a
+/// Swift Testing task would take one of the two cooperative-pool threads from every other suite
+/// in the process, and their in-process servers' handlers would stall.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
+
 struct AbuseServerError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

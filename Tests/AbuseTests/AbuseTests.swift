@@ -13,31 +13,31 @@ struct AbuseTests {
     /// Every case in breaker_abuse.py: framing, deadlines, sizes, protobuf garbage for every
     /// method, batch limits, enum and name validation, crypto input, idempotency, stream floods,
     /// TLS and plaintext probes, ops-port garbage. A fresh client health-checks and signs after each.
-    @Test func everyAbuseCaseGetsAClearAnswerAndTheServerSurvives() throws {
-        let server = try AbuseServer()
+    @Test func everyAbuseCaseGetsAClearAnswerAndTheServerSurvives() async throws {
+        let server = try await onOwnThread { try AbuseServer() }
         defer { server.stop() }
         let before = try #require(server.resourceCounts())
-        let run = try server.python("breaker_abuse.py", [server.devRoot, "\(server.port)", "\(server.opsPort)",
-                                                         "\(server.pid)"])
+        let run = try await onOwnThread { try server.python("breaker_abuse.py", [server.devRoot, "\(server.port)", "\(server.opsPort)",
+                                                         "\(server.pid)"]) }
         #expect(run.status == 0, "abuse cases failed:\n\(run.stdout.split(separator: "\n").filter { $0.hasPrefix("FAIL") }.joined(separator: "\n"))\n\(run.stderr)")
         #expect(run.stdout.contains("passed;"), "the harness did not finish: \(run.stdout.suffix(500)) \(run.stderr)")
         #expect(server.isRunning, "personahsmd died: \(server.output.suffix(2000))")
         let after = try #require(server.resourceCounts())
         #expect(after.fds <= before.fds + 8, "fds grew from \(before.fds) to \(after.fds)")
         #expect(after.threads <= before.threads + 8, "threads grew from \(before.threads) to \(after.threads)")
-        let audit = try server.verifyAudit()
+        let audit = try await onOwnThread { try server.verifyAudit() }
         #expect(audit.status == 0 && audit.stdout.contains(": OK"), "audit verify: \(audit.stdout) \(audit.stderr)")
     }
 
     /// Bug: rotation_period_seconds or wait_seconds near UInt64.max overflowed the registry's
     /// millisecond arithmetic and trapped, killing the server (and every caller's connection)
     /// with one CreateKey or ScheduleDestruction call, without an audit record.
-    @Test func absurdRotationAndDestructionPeriodsAreRejectedNotFatal() throws {
-        let server = try AbuseServer()
+    @Test func absurdRotationAndDestructionPeriodsAreRejectedNotFatal() async throws {
+        let server = try await onOwnThread { try AbuseServer() }
         defer { server.stop() }
-        let run = try server.python("breaker_abuse.py", [server.devRoot, "\(server.port)", "\(server.opsPort)",
+        let run = try await onOwnThread { try server.python("breaker_abuse.py", [server.devRoot, "\(server.port)", "\(server.opsPort)",
                                                          "\(server.pid)", "keys/rotation-period-max",
-                                                         "keys/schedule-destruction-wait-max"])
+                                                         "keys/schedule-destruction-wait-max"]) }
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").filter { $0.hasPrefix("PASS") || $0.hasPrefix("FAIL") }
         #expect(lines.count == 2, "\(run.stdout)")
@@ -52,10 +52,10 @@ struct AbuseTests {
     /// buffer limit, so one connection holding 40 x 4 MiB requests grew the server by ~170 MiB
     /// (1024 streams would pin 4 GiB). Now parked requests count against the 16 MiB budget and
     /// the ones that do not fit end with RESOURCE_EXHAUSTED.
-    @Test func parkedUnaryRequestsStayWithinTheConnectionBudget() throws {
-        let server = try AbuseServer()
+    @Test func parkedUnaryRequestsStayWithinTheConnectionBudget() async throws {
+        let server = try await onOwnThread { try AbuseServer() }
         defer { server.stop() }
-        let run = try server.python("breaker_unary_memory.py", [server.devRoot, "\(server.port)", "\(server.pid)", "40"])
+        let run = try await onOwnThread { try server.python("breaker_unary_memory.py", [server.devRoot, "\(server.port)", "\(server.pid)", "40"]) }
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let fields = Dictionary(uniqueKeysWithValues: run.stdout.split(whereSeparator: \.isWhitespace).compactMap {
             pair -> (String, Int)? in
