@@ -17,9 +17,10 @@ struct AbuseTests {
         let server = try await onOwnThread { try AbuseServer() }
         defer { server.stop() }
         let before = try #require(server.resourceCounts())
-        let run = try await onOwnThread { try server.python("breaker_abuse.py", [server.devRoot, "\(server.port)", "\(server.opsPort)",
-                                                         "\(server.pid)"]) }
-        #expect(run.status == 0, "abuse cases failed:\n\(run.stdout.split(separator: "\n").filter { $0.hasPrefix("FAIL") }.joined(separator: "\n"))\n\(run.stderr)")
+        let arguments = [server.devRoot, "\(server.port)", "\(server.opsPort)", "\(server.pid)"]
+        let run = try await onOwnThread { try server.python("breaker_abuse.py", arguments) }
+        let failures = run.stdout.split(separator: "\n").filter { $0.hasPrefix("FAIL") }.joined(separator: "\n")
+        #expect(run.status == 0, "abuse cases failed:\n\(failures)\n\(run.stderr)")
         #expect(run.stdout.contains("passed;"), "the harness did not finish: \(run.stdout.suffix(500)) \(run.stderr)")
         #expect(server.isRunning, "personahsmd died: \(server.output.suffix(2000))")
         let after = try #require(server.resourceCounts())
@@ -35,9 +36,9 @@ struct AbuseTests {
     @Test func absurdRotationAndDestructionPeriodsAreRejectedNotFatal() async throws {
         let server = try await onOwnThread { try AbuseServer() }
         defer { server.stop() }
-        let run = try await onOwnThread { try server.python("breaker_abuse.py", [server.devRoot, "\(server.port)", "\(server.opsPort)",
-                                                         "\(server.pid)", "keys/rotation-period-max",
-                                                         "keys/schedule-destruction-wait-max"]) }
+        let arguments = [server.devRoot, "\(server.port)", "\(server.opsPort)", "\(server.pid)",
+                         "keys/rotation-period-max", "keys/schedule-destruction-wait-max"]
+        let run = try await onOwnThread { try server.python("breaker_abuse.py", arguments) }
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").filter { $0.hasPrefix("PASS") || $0.hasPrefix("FAIL") }
         #expect(lines.count == 2, "\(run.stdout)")
@@ -55,7 +56,8 @@ struct AbuseTests {
     @Test func parkedUnaryRequestsStayWithinTheConnectionBudget() async throws {
         let server = try await onOwnThread { try AbuseServer() }
         defer { server.stop() }
-        let run = try await onOwnThread { try server.python("breaker_unary_memory.py", [server.devRoot, "\(server.port)", "\(server.pid)", "40"]) }
+        let arguments = [server.devRoot, "\(server.port)", "\(server.pid)", "40"]
+        let run = try await onOwnThread { try server.python("breaker_unary_memory.py", arguments) }
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let fields = Dictionary(uniqueKeysWithValues: run.stdout.split(whereSeparator: \.isWhitespace).compactMap {
             pair -> (String, Int)? in

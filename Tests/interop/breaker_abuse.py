@@ -227,7 +227,7 @@ def _():
     c.send(frame(PING, 0, b"A" * (1 << 20)))
     f = c.recv_frame(timeout=5)
     c.close()
-    return f"PONG{len(f[3])}" if f and f[0] == 6 else f"{f}"
+    return f"PONG{len(f[3])}" if isinstance(f, tuple) and f[0] == 6 else f"{f}"
 
 
 @case("size/message-at-max-frame", status_in("INVALID_ARGUMENT", "OK"))
@@ -448,7 +448,7 @@ def _():
     return f"{st}: {m[:100]}"
 
 
-@case("keys/labels-huge", status_in("INVALID_ARGUMENT", "OK"))
+@case("keys/labels-huge", status_in("INVALID_ARGUMENT", "OK", "ALREADY_EXISTS"))
 def _():
     lab = b"".join(pb_bytes(6, pb_bytes(1, f"k{i}") + pb_bytes(2, "v" * 1000)) for i in range(2000))
     st, m, _ = conn().call("KeyService", "CreateKey", pb_bytes(1, "labels") + pb_varint(2, 1) + pb_varint(3, 1) + lab)
@@ -575,7 +575,7 @@ def _():
     c.send(frame(CALL_OPEN, sid, p) + frame(MESSAGE, sid, sign_req()))
     f = c.recv_frame(timeout=5)
     c.close()
-    return f"got {f[0] if f else None} then dropped"
+    return f"got {f[0] if isinstance(f, tuple) else f} then dropped"
 
 
 @case("streams/cancel-garbage-code", status_in("OK"))
@@ -592,8 +592,8 @@ def tls_attempt(**kw):
     try:
         c = Conn(DEV, port=PORT, **kw)
         f = c.recv_frame(timeout=5)
-        if f is None:
-            return "CLOSED"
+        if not isinstance(f, tuple):
+            return "CLOSED" if f is None else "TIMEOUT: connection neither served nor closed"
         st = c.call("HealthService", "Check", b"")
         return f"CONNECTED {st[0]}"
     except (ssl.SSLError, ConnectionError, OSError) as e:

@@ -127,7 +127,7 @@ class Conn:
         self.sock.sendall(data)
 
     def recv_frame(self, timeout=10):
-        """One frame as (type, flags, stream, payload), or None when the peer closed."""
+        """One frame as (type, flags, stream, payload), None when the peer closed, "TIMEOUT" if silent."""
         self.sock.settimeout(timeout)
         while True:
             if len(self.buf) >= 12:
@@ -137,6 +137,8 @@ class Conn:
                     return t, fl, sid, payload
             try:
                 chunk = self.sock.recv(65536)
+            except TimeoutError:
+                return "TIMEOUT"
             except (ConnectionResetError, ssl.SSLError, BrokenPipeError, OSError):
                 return None
             if not chunk:
@@ -151,6 +153,8 @@ class Conn:
             f = self.recv_frame(timeout=max(0.1, deadline - time.monotonic()))
             if f is None:
                 return ("CLOSED", "", msgs)
+            if f == "TIMEOUT":
+                continue
             t, fl, sid, p = f
             if t == GOAWAY:
                 code = p[4] if len(p) > 4 else 0

@@ -143,7 +143,8 @@ final class ServerConnection: FramedConnection, @unchecked Sendable {
         let buffered = inboundBudget.buffered.load(ordering: .relaxed)
         guard buffered + payload.count <= inboundBudget.limit else {
             let message = "stream \(stream.id): a \(payload.count)-byte request waiting for half-close does not fit "
-                + "the connection's \(inboundBudget.limit)-byte buffer (\(buffered) bytes held); send it with END_STREAM"
+                + "the connection's \(inboundBudget.limit)-byte buffer (\(buffered) bytes held); "
+                + "send it with END_STREAM"
             cancelStream(stream, reason: .cancelled,
                          notify: RPCError(.resourceExhausted, message,
                                           details: ErrorDetails(reason: "CONNECTION_BUFFER_FULL")))
