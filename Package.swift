@@ -139,6 +139,9 @@ let package = Package(
         // Batch issuance end to end against a real personahsmd --dev subprocess (needs `swift build` first).
         .testTarget(name: "IssuanceTests", dependencies: ["PersonaClient", "Credentials", "SoftCrypto", "TestSupport"],
                     swiftSettings: swiftSettings),
+        // Hostile input against personahsmd as a child process (hand-made frames from Tests/interop/breaker_*.py).
+        .testTarget(name: "AbuseTests", dependencies: ["TestSupport", "personahsmd", "personahsm"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "SoftCrypto", "COpenSSL"],
                     swiftSettings: swiftSettings),
     ]

@@ -22,6 +22,7 @@ public struct KeyService: KeyServiceHandler {
         let algorithm = try KeyAlgorithm(wire: request.algorithm)
         let purpose: KeyRecord.Purpose = request.purpose == .unspecified
             ? (algorithm.isSigning ? .signVerify : .encryptDecrypt) : try KeyRecord.Purpose(wire: request.purpose)
+        try Self.requireSaneSeconds(request.rotationPeriodSeconds, field: "rotation_period_seconds")
         try environment.health.requireHSM()
         let rotation: UInt64? = request.disableRotation ? 0
             : request.rotationPeriodSeconds == 0 ? nil : request.rotationPeriodSeconds
@@ -90,10 +91,22 @@ public struct KeyService: KeyServiceHandler {
 
     public func scheduleDestruction(_ request: ScheduleDestructionRequest, context: ServerContext) async throws -> Key {
         try environment.authorizer.authorizeKey(context, keyName: request.name)
+        try Self.requireSaneSeconds(request.waitSeconds, field: "wait_seconds")
         try environment.health.requireHSM()
-        let wait = request.waitSeconds == 0 ? nil : Int64(clamping: request.waitSeconds) * 1000
+        let wait = request.waitSeconds == 0 ? nil : Int64(request.waitSeconds) * 1000
         return try await mapped {
             try await registry.scheduleDestruction(request.name, version: request.version, waitMillis: wait).wire
+        }
+    }
+
+    /// Longest rotation period or destruction wait a client may ask for (100 years). Larger values
+    /// would overflow the registry's millisecond arithmetic, which traps and kills the server.
+    static let maximumPeriodSeconds: UInt64 = 100 * 366 * 86_400
+
+    static func requireSaneSeconds(_ seconds: UInt64, field: String) throws {
+        guard seconds <= maximumPeriodSeconds else {
+            throw RPCError(.invalidArgument, "\(field) is \(seconds); the limit is \(maximumPeriodSeconds) (100 years)",
+                           details: ErrorDetails(reason: "PERIOD_TOO_LONG", subject: field))
         }
     }
 

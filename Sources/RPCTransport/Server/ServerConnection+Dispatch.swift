@@ -10,6 +10,7 @@ extension ServerConnection {
         guard case .unary(let handler) = stream.method.handler, let request = stream.request else { return }
         stream.dispatched = true
         stream.request = nil
+        releaseParkedRequest(stream)
         let context = stream.context
         let interceptors = core.interceptors
         let id = stream.id

@@ -120,8 +120,12 @@ final class ServerConnection: FramedConnection, @unchecked Sendable {
             let action = try stream.state.receiveMessage(endStream: frame.flags.contains(.endStream))
             switch stream.method.handler {
             case .unary:
-                stream.request = frame.payload
-                if action == .deliverAndFinishInbound { dispatchUnary(stream) }
+                if action == .deliverAndFinishInbound {
+                    stream.request = frame.payload
+                    dispatchUnary(stream)
+                } else {
+                    parkUnaryRequest(frame.payload, on: stream)
+                }
             case .streaming:
                 stream.inbox?.push(frame.payload)
                 if action == .deliverAndFinishInbound { stream.inbox?.finish() }
@@ -130,6 +134,32 @@ final class ServerConnection: FramedConnection, @unchecked Sendable {
         } catch {
             cancelStream(stream, reason: .cancelled, notify: error.rpcError)
         }
+    }
+
+    /// Holds a unary request until the client's half-close, counted against the connection's
+    /// inbound budget: without this, 1024 streams x 4 MiB requests that never half-close pin
+    /// gigabytes per connection. A request that does not fit ends its stream with RESOURCE_EXHAUSTED.
+    private func parkUnaryRequest(_ payload: [UInt8], on stream: ServerStream) {
+        let buffered = inboundBudget.buffered.load(ordering: .relaxed)
+        guard buffered + payload.count <= inboundBudget.limit else {
+            let message = "stream \(stream.id): a \(payload.count)-byte request waiting for half-close does not fit "
+                + "the connection's \(inboundBudget.limit)-byte buffer (\(buffered) bytes held); "
+                + "send it with END_STREAM"
+            cancelStream(stream, reason: .cancelled,
+                         notify: RPCError(.resourceExhausted, message,
+                                          details: ErrorDetails(reason: "CONNECTION_BUFFER_FULL")))
+            return
+        }
+        inboundBudget.add(payload.count)
+        stream.parkedRequestBytes = payload.count
+        stream.request = payload
+    }
+
+    /// Returns a parked unary request's bytes to the budget (dispatch or end of the stream).
+    func releaseParkedRequest(_ stream: ServerStream) {
+        guard stream.parkedRequestBytes > 0 else { return }
+        inboundBudget.consume(stream.parkedRequestBytes)
+        stream.parkedRequestBytes = 0
     }
 
     private func receiveHalfClose(_ frame: Frame) throws {
@@ -195,6 +225,7 @@ final class ServerConnection: FramedConnection, @unchecked Sendable {
 
     func finishStream(_ stream: ServerStream) {
         guard streams.removeValue(forKey: stream.id) != nil else { return }
+        releaseParkedRequest(stream)
         loop.cancelTimer(stream.deadlineTimer)
         core.activeCalls.subtract(1, ordering: .relaxed)
         lastStreamActivity = .now

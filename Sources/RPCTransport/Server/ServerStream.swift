@@ -11,6 +11,9 @@ final class ServerStream {
     var context: ServerContext
     /// The request of a unary call until the client half-closes.
     var request: [UInt8]?
+    /// Bytes of `request` counted in the connection's inbound budget while it waits for the
+    /// client's half-close (a unary request sent without END_STREAM).
+    var parkedRequestBytes = 0
     var inbox: RequestInbox?
     var task: Task<Void, Never>?
     var deadlineTimer: TimerID?
