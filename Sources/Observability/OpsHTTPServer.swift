@@ -1,7 +1,8 @@
 // The local operations port: GET /metrics (Prometheus text), /healthz (process alive) and
 // /readyz (able to serve; degraded is reported). Plain HTTP/1.1 on a loopback address, one
-// short request per connection, served by one dedicated thread: scrapes are rare and tiny, so
-// this stays out of the RPC event loop entirely.
+// short request per connection: an accept thread hands each connection to its own short-lived thread, so a
+// client that connects and stays silent delays nobody else, and at most `maxConnections` are
+// served at once. Scrapes are rare and tiny, so this stays out of the RPC event loop entirely.
 
 import Foundation
 import Synchronization
@@ -27,6 +28,9 @@ public final class OpsHTTPServer: Sendable {
     private let metrics: MetricsRegistry
     private let readiness: @Sendable () -> Readiness
     private let stopped = Atomic<Bool>(false)
+    private let active = Atomic<Int>(0)
+    /// Connections served at once; more are closed at once.
+    static let maxConnections = 32
 
     /// Binds `host:port` and starts serving on a background thread.
     public init(host: String = "127.0.0.1", port: UInt16, metrics: MetricsRegistry,
@@ -78,11 +82,23 @@ public final class OpsHTTPServer: Sendable {
                 if errno == EINTR { continue }
                 return
             }
+            guard active.add(1, ordering: .relaxed).newValue <= Self.maxConnections else {
+                active.subtract(1, ordering: .relaxed)
+                close(client)
+                continue
+            }
             var timeout = timeval(tv_sec: 2, tv_usec: 0)
             setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            serve(client)
-            close(client)
+            // A thread per connection (at most maxConnections): GCD's pool on Linux is too
+            // narrow to hold several blocking reads without queueing the next scrape behind them.
+            let worker = Thread { [self] in
+                serve(client)
+                close(client)
+                active.subtract(1, ordering: .relaxed)
+            }
+            worker.name = "ops-http-conn"
+            worker.start()
         }
     }
 
