@@ -83,7 +83,10 @@ final class SessionExecutor {
     /// every HSM call.
     func execute(_ operation: HSMOperation, key: KeyReference, deadline: ContinuousClock.Instant?) -> ExecutionOutcome {
         var lastError: PKCS11Error?
-        for _ in 0..<4 {
+        // Several rounds: when another worker re-initialises the module, this session is lost
+        // again right after recovering, so a few consecutive failures are normal progress. The
+        // deadline still bounds the loop.
+        for _ in 0..<8 {
             if let deadline, ContinuousClock.now >= deadline { return .expired }
             observedGeneration = module?.generation
             do throws(PKCS11Error) {
