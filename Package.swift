@@ -64,6 +64,8 @@ let package = Package(
                           swiftSettings: swiftSettings),
         .executableTarget(name: "personahsm-load", dependencies: ["PersonaClient"],
                           swiftSettings: swiftSettings),
+        .executableTarget(name: "rpc-bench", dependencies: ["RPCTransport", "RPCCore"],
+                          swiftSettings: swiftSettings),
 
         // ── Code generator (Tools/) ────────────────────────────────────────────
         .target(name: "ProtoGenKit", dependencies: ["CProtoDescriptor", "CProtobufC"], path: "Tools/ProtoGenKit",

@@ -1,0 +1,91 @@
+// The measurements of `make bench-rpc`: closed-loop throughput (64 calls in flight over 4
+// connections), open-loop latency at 80 % of that rate, 64 KiB message throughput, and the
+// server's RSS with 1,000 idle connections. Every figure is printed with a ratio to a baseline
+// measured in the same run (a single call in flight for rates, the idle server for memory).
+
+import Foundation
+import RPCCore
+import RPCTransport
+import Synchronization
+
+struct BenchClient {
+    let port: Int
+    let pki: DevPKIDirectory
+
+    func channel(connections: Int, keepalive: Duration = .seconds(30)) throws -> RPCChannel {
+        try RPCChannel(configuration: RPCChannelConfiguration(
+            endpoints: [RPCEndpoint(host: "127.0.0.1", port: port, serverName: "localhost")],
+            tls: TLSConfiguration(credentials: .files(pki.clientCredentials("issuer"))),
+            connectionsPerEndpoint: connections, eventLoopThreads: 1, connectTimeout: .seconds(30),
+            keepaliveInterval: keepalive))
+    }
+
+    /// Calls/s with `inFlight` callers looping for `seconds`.
+    func closedLoopRate(channel: RPCChannel, inFlight: Int, seconds: Double, payload: [UInt8]) async throws -> Double {
+        let stop = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        let start = ContinuousClock.now
+        let total = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<inFlight {
+                group.addTask {
+                    var count = 0
+                    while ContinuousClock.now < stop {
+                        _ = try await channel.unary(BenchMethods.echo, request: payload, options: CallOptions())
+                        count += 1
+                    }
+                    return count
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        return Double(total) / (ContinuousClock.now - start).seconds
+    }
+
+    /// Latencies (µs, sorted) of calls issued on a fixed schedule at `rate` calls/s, measured from
+    /// the scheduled send time (so queueing delay is not hidden).
+    func openLoopLatencies(channel: RPCChannel, rate: Double, seconds: Double, workers: Int) async throws -> [Double] {
+        let interval = Duration.nanoseconds(Int64(1e9 / rate))
+        let begin = ContinuousClock.now + .milliseconds(20)
+        let total = Int(rate * seconds)
+        let next = TicketCounter()
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for _ in 0..<workers {
+                group.addTask {
+                    var mine: [Double] = []
+                    while true {
+                        let index = next.value.add(1, ordering: .relaxed).oldValue
+                        if index >= total { break }
+                        let scheduled = begin + interval * index
+                        if scheduled > .now { try await Task.sleep(until: scheduled, tolerance: .microseconds(50)) }
+                        _ = try await channel.unary(BenchMethods.echo, request: [1, 2, 3, 4], options: CallOptions())
+                        mine.append((ContinuousClock.now - scheduled).seconds * 1e6)
+                    }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        return latencies.sorted()
+    }
+
+    func stats(_ channel: RPCChannel) async throws -> (connections: Int, rssKiB: Int) {
+        let reply = try await channel.unary(BenchMethods.stats, request: [], options: CallOptions())
+        let parts = String(decoding: reply, as: UTF8.self).split(separator: " ").compactMap { Int($0) }
+        return (parts[0], parts[1])
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+}
+
+/// Hands out call indices to the open-loop workers.
+final class TicketCounter: Sendable {
+    let value = Atomic<Int>(0)
+}

@@ -1,0 +1,87 @@
+// rpc-bench: `make bench-rpc`. Starts the server as a child process (same binary, `serve`
+// argument), then measures from this process over real TLS on loopback and prints BENCH lines.
+// Durations scale with BENCH_SECONDS (default 5 per phase).
+
+import Foundation
+import RPCCore
+import RPCTransport
+
+signal(SIGPIPE, SIG_IGN)
+let arguments = CommandLine.arguments
+let pkiDirectory = ProcessInfo.processInfo.environment["BENCH_PKI"]
+    ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("rpc-bench-pki-\(getpid())")
+let pki = DevPKIDirectory(directory: pkiDirectory)
+
+if arguments.count > 1 && arguments[1] == "serve" {
+    try await runBenchServer(pki: pki)
+    exit(0)
+}
+
+let seconds = Double(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "5") ?? 5
+try pki.createIfMissing()
+defer { try? FileManager.default.removeItem(atPath: pkiDirectory) }
+
+let child = Process()
+child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+child.arguments = ["serve"]
+child.environment = ProcessInfo.processInfo.environment.merging(["BENCH_PKI": pkiDirectory]) { $1 }
+let childIn = Pipe()
+let childOut = Pipe()
+child.standardInput = childIn
+child.standardOutput = childOut
+try child.run()
+guard let line = String(data: childOut.fileHandleForReading.availableData, encoding: .utf8),
+      let port = Int(line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+else { fatalError("bench server did not report its port") }
+
+func bench(_ name: String, _ value: Double, _ unit: String, _ extra: String = "") {
+    print(String(format: "BENCH %@ %.1f %@%@", name, value, unit, extra.isEmpty ? "" : " " + extra))
+    fflush(nil)
+}
+
+let client = BenchClient(port: port, pki: pki)
+let channel = try client.channel(connections: 4)
+_ = try await client.closedLoopRate(channel: channel, inFlight: 64, seconds: 0.5, payload: [1, 2, 3, 4])  // warm-up
+
+// Baseline: one call in flight (round-trip bound).
+let serial = try await client.closedLoopRate(channel: channel, inFlight: 1, seconds: seconds / 2, payload: [1, 2, 3, 4])
+bench("rpc_unary_serial_calls_per_s", serial, "calls/s", "(baseline: 1 in flight)")
+
+let rate = try await client.closedLoopRate(channel: channel, inFlight: 64, seconds: seconds, payload: [1, 2, 3, 4])
+bench("rpc_unary_calls_per_s", rate, "calls/s",
+      String(format: "(64 in flight, 4 connections; %.2fx baseline; target 50000: %.2fx)", rate / serial, rate / 50000))
+
+let latencies = try await client.openLoopLatencies(channel: channel, rate: rate * 0.8, seconds: seconds, workers: 64)
+let p50 = percentile(latencies, 0.5), p99 = percentile(latencies, 0.99), p999 = percentile(latencies, 0.999)
+let serialLatency = 1e6 / serial
+bench("rpc_unary_p50_us", p50, "us", String(format: "(at %.0f calls/s = 80%%; %.2fx serial round trip)", rate * 0.8, p50 / serialLatency))
+bench("rpc_unary_p99_us", p99, "us", String(format: "(target 2000: %.2fx)", p99 / 2000))
+bench("rpc_unary_p99_9_us", p999, "us")
+
+let big = [UInt8](repeating: 0xA5, count: 64 * 1024)
+let bigRate = try await client.closedLoopRate(channel: channel, inFlight: 16, seconds: seconds, payload: big)
+let smallBytes = rate * 4
+bench("rpc_64k_bytes_per_s", bigRate * Double(big.count), "B/s",
+      String(format: "(%.0f MiB/s each way, 16 in flight; %.1fx the bytes/s of 4-byte calls)",
+             bigRate * Double(big.count) / 1048576, bigRate * Double(big.count) / smallBytes))
+
+let idleBefore = try await client.stats(channel)
+let idle = try client.channel(connections: 1000, keepalive: .seconds(120))
+_ = try await idle.unary(BenchMethods.echo, request: [], options: CallOptions())
+var stats = try await client.stats(channel)
+let waitUntil = ContinuousClock.now + .seconds(60)
+while stats.connections < 1004 && ContinuousClock.now < waitUntil {
+    try await Task.sleep(for: .milliseconds(100))
+    stats = try await client.stats(channel)
+}
+try await Task.sleep(for: .milliseconds(500))
+stats = try await client.stats(channel)
+bench("rpc_server_rss_1000_idle_mib", Double(stats.rssKiB) / 1024, "MiB",
+      String(format: "(%d connections; idle server with 4: %.1f MiB; %.1f KiB per connection; target 128)",
+             stats.connections, Double(idleBefore.rssKiB) / 1024,
+             Double(stats.rssKiB - idleBefore.rssKiB) / Double(max(1, stats.connections - idleBefore.connections))))
+
+await idle.close()
+await channel.close()
+try childIn.fileHandleForWriting.close()
+child.waitUntilExit()
