@@ -66,6 +66,11 @@ let package = Package(
                           swiftSettings: swiftSettings),
         .executableTarget(name: "rpc-bench", dependencies: ["RPCTransport", "RPCCore"],
                           swiftSettings: swiftSettings),
+        // libFuzzer targets (make fuzz); ordinary builds link a replay main.
+        .executableTarget(name: "fuzz-frames", dependencies: ["RPCCore"], path: "Tests/Fuzz/fuzz-frames",
+                          swiftSettings: swiftSettings),
+        .executableTarget(name: "fuzz-messages", dependencies: ["CPersonaProtos", "CProtobufC"],
+                          path: "Tests/Fuzz/fuzz-messages", swiftSettings: swiftSettings),
 
         // ── Code generator (Tools/) ────────────────────────────────────────────
         .target(name: "ProtoGenKit", dependencies: ["CProtoDescriptor", "CProtobufC"], path: "Tools/ProtoGenKit",
