@@ -44,9 +44,12 @@ final class ConnectionPool: Sendable {
     }
 
     /// Picks a ready connection (round-robin within the preferred endpoint); plans connects.
+    /// Only the most preferred endpoint that is not backing off gets new connections; ready
+    /// connections of later endpoints serve calls meanwhile.
     private func select(_ state: inout State, plans: inout [Int]) -> ClientConnection? {
         let now = ContinuousClock.now
         let poolSize = max(1, configuration.connectionsPerEndpoint)
+        var earlierPending = false
         for index in state.endpoints.indices {
             let endpoint = state.endpoints[index]
             let count = endpoint.connections.count
@@ -56,14 +59,18 @@ final class ConnectionPool: Sendable {
                     if connection.status == .ready {
                         state.cursor &+= 1
                         let usable = endpoint.connections.filter { $0.status != .draining }.count
-                        if usable < poolSize && now >= endpoint.retryAt { plans.append(index) }
+                        if usable < poolSize && now >= endpoint.retryAt && !earlierPending { plans.append(index) }
                         return connection
                     }
                 }
             }
+            if earlierPending { continue }
             let usable = endpoint.connections.filter { $0.status != .draining }.count
             if usable == 0 && now >= endpoint.retryAt {
                 plans.append(contentsOf: repeatElement(index, count: poolSize))
+                earlierPending = true
+            } else if endpoint.connections.contains(where: { $0.status == .connecting }) {
+                earlierPending = true
             }
         }
         return nil

@@ -51,7 +51,9 @@ public final class RPCChannel: ClientTransport {
 
     private func retryDelay(attempt: Int, failure: CallAttemptFailure,
                             deadline: ContinuousClock.Instant?) -> Duration? {
-        var delay = failure.mayHaveBeenProcessed ? configuration.backoff.delay(afterFailures: attempt) : .zero
+        // A stream refused by GOAWAY goes to another connection at once; anything else backs off.
+        let refusedByGoAway = failure.error.details?.reason == "GOAWAY"
+        var delay = refusedByGoAway ? .zero : configuration.backoff.delay(afterFailures: attempt)
         if let hint = failure.error.details?.retryAfterMillis, hint > 0 {
             delay = max(delay, .milliseconds(Int64(hint)))
         }
