@@ -12,6 +12,8 @@ import Synchronization
 final class ConnectionPool: Sendable {
     private struct EndpointState {
         var connections: [ClientConnection] = []
+        /// Connects planned but not yet in `connections` (so concurrent callers do not plan more).
+        var planned = 0
         var failures = 0
         var retryAt: ContinuousClock.Instant = .now
         var lastError: String?
@@ -58,18 +60,22 @@ final class ConnectionPool: Sendable {
                     let connection = endpoint.connections[(state.cursor + offset) % count]
                     if connection.status == .ready {
                         state.cursor &+= 1
-                        let usable = endpoint.connections.filter { $0.status != .draining }.count
-                        if usable < poolSize && now >= endpoint.retryAt && !earlierPending { plans.append(index) }
+                        let usable = endpoint.connections.filter { $0.status != .draining }.count + endpoint.planned
+                        if usable < poolSize && now >= endpoint.retryAt && !earlierPending {
+                            plans.append(index)
+                            state.endpoints[index].planned += 1
+                        }
                         return connection
                     }
                 }
             }
             if earlierPending { continue }
-            let usable = endpoint.connections.filter { $0.status != .draining }.count
+            let usable = endpoint.connections.filter { $0.status != .draining }.count + endpoint.planned
             if usable == 0 && now >= endpoint.retryAt {
                 plans.append(contentsOf: repeatElement(index, count: poolSize))
+                state.endpoints[index].planned += poolSize
                 earlierPending = true
-            } else if endpoint.connections.contains(where: { $0.status == .connecting }) {
+            } else if endpoint.planned > 0 || endpoint.connections.contains(where: { $0.status == .connecting }) {
                 earlierPending = true
             }
         }
@@ -78,7 +84,7 @@ final class ConnectionPool: Sendable {
 
     /// Whether any connect is still in progress.
     private func anyConnecting(_ state: State) -> Bool {
-        state.endpoints.contains { $0.connections.contains { $0.status == .connecting } }
+        state.endpoints.contains { $0.planned > 0 || $0.connections.contains { $0.status == .connecting } }
     }
 
     private func unavailable(_ state: State) -> CallAttemptFailure {
@@ -170,6 +176,7 @@ final class ConnectionPool: Sendable {
             let connection = ClientConnection(loop: loop, fd: fd, tls: session, configuration: configuration,
                                               endpointIndex: index, pool: self)
             let accepted = state.withLock { state -> Bool in
+                state.endpoints[index].planned -= 1
                 guard !state.closed else { return false }
                 state.endpoints[index].address = address
                 state.endpoints[index].connections.append(connection)
@@ -181,7 +188,7 @@ final class ConnectionPool: Sendable {
             }
             loop.execute { connection.begin() }
         } catch {
-            recordFailure(index, error: error)
+            recordFailure(index, error: error, plannedConnect: true)
         }
     }
 
@@ -223,10 +230,11 @@ final class ConnectionPool: Sendable {
     }
 
     /// Backs the endpoint off and fails over waiting calls.
-    private func recordFailure(_ index: Int, error: any Error) {
+    private func recordFailure(_ index: Int, error: any Error, plannedConnect: Bool = false) {
         var plans: [Int] = []
         let (waiters, failure, ready) = state.withLock {
             state -> ([Waiter], CallAttemptFailure?, ClientConnection?) in
+            if plannedConnect { state.endpoints[index].planned -= 1 }
             state.endpoints[index].failures += 1
             state.endpoints[index].retryAt = .now + configuration.backoff.delay(afterFailures: state.endpoints[index].failures)
             state.endpoints[index].lastError = "\(error)"
