@@ -36,11 +36,12 @@ enum ResidentMemory {
 }
 
 /// Runs the server until stdin closes; prints `PORT <n>` once listening.
-func runBenchServer(pki: DevPKIDirectory) async throws {
+func runBenchServer(pki: DevPKIDirectory, immediate: Bool) async throws {
     let holder = ServerHolder()
     let server = try RPCServer(
         configuration: RPCServerConfiguration(eventLoopThreads: 2, maxConnections: 5000,
-                                              keepaliveInterval: .seconds(60)),
+                                              keepaliveInterval: .seconds(60),
+                                              runsUnaryHandlersImmediately: immediate),
         tls: TLSConfiguration(credentials: .files(pki.serverCredentials)),
         services: [BenchService(connections: { holder.server?.connectionCount ?? 0 })])
     holder.server = server

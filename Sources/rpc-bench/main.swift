@@ -13,7 +13,7 @@ let pkiDirectory = ProcessInfo.processInfo.environment["BENCH_PKI"]
 let pki = DevPKIDirectory(directory: pkiDirectory)
 
 if arguments.count > 1 && arguments[1] == "serve" {
-    try await runBenchServer(pki: pki)
+    try await runBenchServer(pki: pki, immediate: arguments.count < 3 || arguments[2] != "task")
     exit(0)
 }
 
@@ -21,18 +21,39 @@ let seconds = Double(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "5"
 try pki.createIfMissing()
 defer { try? FileManager.default.removeItem(atPath: pkiDirectory) }
 
-let child = Process()
-child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-child.arguments = ["serve"]
-child.environment = ProcessInfo.processInfo.environment.merging(["BENCH_PKI": pkiDirectory]) { $1 }
-let childIn = Pipe()
-let childOut = Pipe()
-child.standardInput = childIn
-child.standardOutput = childOut
-try child.run()
-guard let line = String(data: childOut.fileHandleForReading.availableData, encoding: .utf8),
-      let port = Int(line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
-else { fatalError("bench server did not report its port") }
+/// Starts the server child process; returns it, its stdin (close to stop it) and its port.
+func startServer(_ mode: String) throws -> (Process, Pipe, Int) {
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+    child.arguments = ["serve", mode]
+    child.environment = ProcessInfo.processInfo.environment.merging(["BENCH_PKI": pkiDirectory]) { $1 }
+    let childIn = Pipe()
+    let childOut = Pipe()
+    child.standardInput = childIn
+    child.standardOutput = childOut
+    try child.run()
+    guard let line = String(data: childOut.fileHandleForReading.availableData, encoding: .utf8),
+          let port = Int(line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+    else { fatalError("bench server did not report its port") }
+    return (child, childIn, port)
+}
+
+// Design check first: the same load against a server that starts every unary call as a plain
+// Task (one thread hop per call) instead of an immediate task on the loop thread.
+do {
+    let (taskChild, taskIn, taskPort) = try startServer("task")
+    let taskClient = BenchClient(port: taskPort, pki: pki)
+    let taskChannel = try taskClient.channel(connections: 4)
+    _ = try await taskClient.closedLoopRate(channel: taskChannel, inFlight: 64, seconds: 0.5, payload: [1, 2, 3, 4])
+    let taskRate = try await taskClient.closedLoopRate(channel: taskChannel, inFlight: 64, seconds: seconds / 2,
+                                                       payload: [1, 2, 3, 4])
+    print(String(format: "BENCH rpc_unary_calls_per_s_task_per_call %.1f calls/s (design comparison: Task per call)", taskRate))
+    await taskChannel.close()
+    try taskIn.fileHandleForWriting.close()
+    taskChild.waitUntilExit()
+}
+
+let (child, childIn, port) = try startServer("immediate")
 
 func bench(_ name: String, _ value: Double, _ unit: String, _ extra: String = "") {
     print(String(format: "BENCH %@ %.1f %@%@", name, value, unit, extra.isEmpty ? "" : " " + extra))

@@ -16,7 +16,7 @@ extension ServerConnection {
         let context = stream.context
         let interceptors = core.interceptors
         let id = stream.id
-        stream.task = Task.immediate { [self] in
+        let work: @Sendable () async -> Void = { [self] in
             let started = ContinuousClock.now
             var context = context
             let outcome: Result<[UInt8], RPCError>
@@ -40,6 +40,7 @@ extension ServerConnection {
                 loop.execute { self.completeUnary(id, outcome) }
             }
         }
+        stream.task = core.configuration.runsUnaryHandlersImmediately ? Task.immediate { await work() } : Task { await work() }
     }
 
     func completeUnary(_ id: UInt32, _ outcome: Result<[UInt8], RPCError>) {
