@@ -68,9 +68,17 @@ _ = try await client.closedLoopRate(channel: channel, inFlight: 64, seconds: 0.5
 let serial = try await client.closedLoopRate(channel: channel, inFlight: 1, seconds: seconds / 2, payload: [1, 2, 3, 4])
 bench("rpc_unary_serial_calls_per_s", serial, "calls/s", "(baseline: 1 in flight)")
 
-let rate = try await client.closedLoopRate(channel: channel, inFlight: 64, seconds: seconds, payload: [1, 2, 3, 4])
+// The median of three windows: other processes on the machine make single windows noisy, and the
+// latency phase below must run at 80 % of a rate the machine really sustains.
+var windows: [Double] = []
+for _ in 0..<3 {
+    windows.append(try await client.closedLoopRate(channel: channel, inFlight: 64, seconds: seconds / 3,
+                                                   payload: [1, 2, 3, 4]))
+}
+let rate = windows.sorted()[1]
 bench("rpc_unary_calls_per_s", rate, "calls/s",
-      String(format: "(64 in flight, 4 connections; %.2fx baseline; target 50000: %.2fx)", rate / serial, rate / 50000))
+      String(format: "(64 in flight, 4 connections, median of 3 windows %@; %.2fx baseline; target 50000: %.2fx)",
+             windows.map { String(format: "%.0f", $0) }.joined(separator: "/"), rate / serial, rate / 50000))
 
 let latencies = try await client.openLoopLatencies(channel: channel, rate: rate * 0.8, seconds: seconds, workers: 64)
 let p50 = percentile(latencies, 0.5), p99 = percentile(latencies, 0.99), p999 = percentile(latencies, 0.999)

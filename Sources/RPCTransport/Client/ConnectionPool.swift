@@ -52,34 +52,38 @@ final class ConnectionPool: Sendable {
         let now = ContinuousClock.now
         let poolSize = max(1, configuration.connectionsPerEndpoint)
         var earlierPending = false
+        // Indexes into state (no copies of the endpoint structs): this runs on every call.
         for index in state.endpoints.indices {
-            let endpoint = state.endpoints[index]
-            let count = endpoint.connections.count
-            if count > 0 {
-                for offset in 0..<count {
-                    let connection = endpoint.connections[(state.cursor + offset) % count]
-                    if connection.status == .ready {
-                        state.cursor &+= 1
-                        let usable = endpoint.connections.filter { $0.status != .draining }.count + endpoint.planned
-                        if usable < poolSize && now >= endpoint.retryAt && !earlierPending {
-                            plans.append(index)
-                            state.endpoints[index].planned += 1
-                        }
-                        return connection
-                    }
+            let count = state.endpoints[index].connections.count
+            for offset in 0..<count {
+                let connection = state.endpoints[index].connections[(state.cursor &+ offset) % count]
+                guard connection.status == .ready else { continue }
+                state.cursor &+= 1
+                if !earlierPending && usableCount(state.endpoints[index]) < poolSize
+                    && now >= state.endpoints[index].retryAt {
+                    plans.append(index)
+                    state.endpoints[index].planned += 1
                 }
+                return connection
             }
             if earlierPending { continue }
-            let usable = endpoint.connections.filter { $0.status != .draining }.count + endpoint.planned
-            if usable == 0 && now >= endpoint.retryAt {
+            if usableCount(state.endpoints[index]) == 0 && now >= state.endpoints[index].retryAt {
                 plans.append(contentsOf: repeatElement(index, count: poolSize))
                 state.endpoints[index].planned += poolSize
                 earlierPending = true
-            } else if endpoint.planned > 0 || endpoint.connections.contains(where: { $0.status == .connecting }) {
+            } else if state.endpoints[index].planned > 0
+                        || state.endpoints[index].connections.contains(where: { $0.status == .connecting }) {
                 earlierPending = true
             }
         }
         return nil
+    }
+
+    /// Connections that can carry new calls soon: not draining, plus planned connects.
+    private func usableCount(_ endpoint: EndpointState) -> Int {
+        var usable = endpoint.planned
+        for connection in endpoint.connections where connection.status != .draining { usable += 1 }
+        return usable
     }
 
     /// Whether any connect is still in progress.
