@@ -41,7 +41,8 @@ demo: release
 # libFuzzer on the frame decoder and on protobuf-c message decoding, FUZZ_SECONDS each. New inputs
 # go to .build/fuzz-corpus; the committed seeds in Tests/Fuzz/corpus are only read.
 FUZZ_SECONDS ?= 60
-FUZZ_BUILD := $(SWIFT) build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -DFUZZING \
+FUZZ_BUILD := $(SWIFT) build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address \
+	-Xswiftc -DFUZZING \
 	--scratch-path .build/fuzz $(SWIFT_FLAGS)
 fuzz: deps
 	$(FUZZ_BUILD) --product fuzz-frames

@@ -38,7 +38,17 @@ func startServer(_ mode: String) throws -> (Process, Pipe, Int) {
     return (child, childIn, port)
 }
 
-// Design check first: the same load against a server that starts every unary call as a plain
+// Design checks first. The reactor: 64-byte ping-pong over a socketpair, epoll loops vs Dispatch sources.
+let loopTrips = 100_000
+let viaDispatch = EventLoopComparison.dispatchSources(roundTrips: loopTrips)
+let viaEpoll = try EventLoopComparison.epoll(roundTrips: loopTrips)
+bench("rpc_loop_pingpong_dispatch_per_s", viaDispatch.roundTripsPerSecond, "round-trips/s",
+      String(format: "(baseline; %.1f us CPU each)", viaDispatch.cpuMicrosPerRoundTrip))
+bench("rpc_loop_pingpong_epoll_per_s", viaEpoll.roundTripsPerSecond, "round-trips/s",
+      String(format: "(%.2fx Dispatch; %.1f us CPU each)", viaEpoll.roundTripsPerSecond / viaDispatch.roundTripsPerSecond,
+             viaEpoll.cpuMicrosPerRoundTrip))
+
+// The same load against a server that starts every unary call as a plain
 // Task (one thread hop per call) instead of an immediate task on the loop thread.
 do {
     let (taskChild, taskIn, taskPort) = try startServer("task")
