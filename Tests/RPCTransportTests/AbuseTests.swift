@@ -120,6 +120,29 @@ final class WellBehavedClient: Sendable {
         await harness.stop()
     }
 
+    @Test func connectionsOverTheLimitAreClosedAtOnce() async throws {
+        let harness = try Self.harness {
+            $0.maxConnections = 3
+            $0.handshakeTimeout = .seconds(10)
+            $0.idleTimeout = .seconds(10)
+        }
+        try await Self.whileServing(harness) {
+            #expect(await eventually { harness.server.connectionCount == 1 })
+            let outcome = try await offPool { () -> (held: Bool, extraClosed: Bool) in
+                let held = try (0..<2).map { _ in try RawSocket(port: harness.port) }
+                Thread.sleep(forTimeInterval: 0.1)
+                let extra = try RawSocket(port: harness.port)
+                let extraClosed = extra.closesWithin(.seconds(2))
+                let heldOpen = held.allSatisfy { !$0.closesWithin(.milliseconds(50)) }
+                return (heldOpen, extraClosed)
+            }
+            #expect(outcome.extraClosed)
+            #expect(outcome.held)
+            #expect(harness.server.refusedConnectionCount >= 1)
+        }
+        await harness.stop()
+    }
+
     @Test(arguments: ["none", "foreign", "expired", "revoked"])
     func badClientCertificatesAreRefused(kind: String) async throws {
         let harness = try Self.harness()
