@@ -48,9 +48,9 @@ fuzz: deps
 	$(FUZZ_BUILD) --product fuzz-frames
 	$(FUZZ_BUILD) --product fuzz-messages
 	mkdir -p .build/fuzz-corpus/frames .build/fuzz-corpus/messages
-	.build/fuzz/release/fuzz-frames -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	SWIFT_BACKTRACE=enable=no .build/fuzz/release/fuzz-frames -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		.build/fuzz-corpus/frames Tests/Fuzz/corpus/frames
-	.build/fuzz/release/fuzz-messages -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	SWIFT_BACKTRACE=enable=no .build/fuzz/release/fuzz-messages -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		.build/fuzz-corpus/messages Tests/Fuzz/corpus/messages
 
 # RPC transport benchmark over real TLS on loopback (BENCH_SECONDS per phase, default 5).
