@@ -10,6 +10,7 @@ public final class RPCChannel: ClientTransport {
     private let configuration: RPCChannelConfiguration
     private let group: EventLoopGroup
     private let pool: ConnectionPool
+    private let tls: ReloadableTLSContext
 
     /// - Throws: ``TransportError`` when the TLS credentials cannot be loaded.
     public init(configuration: RPCChannelConfiguration) throws(TransportError) {
@@ -17,8 +18,16 @@ public final class RPCChannel: ClientTransport {
         signal(SIGPIPE, SIG_IGN)
         self.configuration = configuration
         let tls = try ReloadableTLSContext(role: .client, configuration: configuration.tls)
+        self.tls = tls
         group = try EventLoopGroup(threads: configuration.eventLoopThreads, name: "rpc-client")
         pool = ConnectionPool(configuration: configuration, group: group, tls: tls)
+    }
+
+    /// Re-reads the client certificate, key and trust roots (file-based credentials). New
+    /// connections use them; open ones keep theirs. On failure the old credentials stay.
+    /// - Throws: ``TransportError`` describing what could not be loaded.
+    public func reloadCredentials() throws(TransportError) {
+        try tls.reload()
     }
 
     private func deadline(for options: CallOptions) -> ContinuousClock.Instant? {
