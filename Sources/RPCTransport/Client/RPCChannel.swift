@@ -6,6 +6,9 @@ import Foundation
 import RPCCore
 
 /// A client channel to one or more servers.
+///
+/// Owns its event-loop threads and connections until ``close()``: call it before dropping the
+/// channel, or the threads keep running.
 public final class RPCChannel: ClientTransport {
     private let configuration: RPCChannelConfiguration
     private let group: EventLoopGroup
