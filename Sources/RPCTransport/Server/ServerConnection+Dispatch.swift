@@ -46,6 +46,9 @@ extension ServerConnection {
     func completeUnary(_ id: UInt32, _ outcome: Result<[UInt8], RPCError>) {
         guard let stream = streams[id] else { return }  // cancelled, timed out or connection gone
         switch outcome {
+        case .success(let response) where response.count > peerMaxFrameSize:
+            sendEnd(id, CallEnd(code: .resourceExhausted,
+                                message: "response of \(response.count) bytes exceeds the client's frame limit of \(peerMaxFrameSize)"))
         case .success(let response):
             if (try? stream.state.sendMessage()) != nil {
                 send(.message, streamID: id, payload: response)
@@ -109,6 +112,11 @@ extension ServerConnection {
     func writeResponse(_ id: UInt32, _ message: [UInt8], _ continuation: CheckedContinuation<Void, any Error>) {
         guard let stream = streams[id] else {
             continuation.resume(throwing: RPCError(.cancelled, "call is no longer active"))
+            return
+        }
+        guard message.count <= peerMaxFrameSize else {
+            continuation.resume(throwing: RPCError(.resourceExhausted,
+                "response of \(message.count) bytes exceeds the client's frame limit of \(peerMaxFrameSize)"))
             return
         }
         do {
