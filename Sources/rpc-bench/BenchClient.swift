@@ -81,12 +81,19 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
     return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
 }
 
-/// Releases calls on a fixed schedule to whichever workers are idle.
+/// Releases calls on a fixed schedule. A worker claims the next call index; if that call is due
+/// it starts at once (no hand-off, so a busy generator adds no cost per call), otherwise it waits
+/// until a pacer thread, waking every 100 µs, releases it at its scheduled time.
 final class OpenLoopPacer: Sendable {
+    private struct Waiter {
+        let due: ContinuousClock.Instant
+        let continuation: CheckedContinuation<ContinuousClock.Instant?, Never>
+    }
+
     private struct State {
-        var idle: [CheckedContinuation<ContinuousClock.Instant?, Never>] = []
-        var issued = 0
-        var done = false
+        var next = 0
+        var waiters: [Waiter] = []
+        var finished = false
     }
 
     private let state = Mutex(State())
@@ -99,38 +106,36 @@ final class OpenLoopPacer: Sendable {
         self.total = total
     }
 
-    /// The scheduled start of the caller's next call, or nil when the run is over.
+    /// The scheduled start of the caller's next call, or nil when every call has been issued.
     func nextTicket() async -> ContinuousClock.Instant? {
-        await withCheckedContinuation { continuation in
-            let finished = state.withLock { state -> Bool in
-                if state.done { return true }
-                state.idle.append(continuation)
-                return false
-            }
-            if finished { continuation.resume(returning: nil) }
+        let claimed = state.withLock { state -> Int? in
+            guard state.next < total else { return nil }
+            defer { state.next += 1 }
+            return state.next
+        }
+        guard let index = claimed else { return nil }
+        let due = begin + interval * index
+        if due <= .now + .microseconds(20) { return due }
+        return await withCheckedContinuation { continuation in
+            state.withLock { $0.waiters.append(Waiter(due: due, continuation: continuation)) }
         }
     }
 
-    /// Runs on its own thread until every call has been released.
+    /// Runs on its own thread; releases waiting workers when their call is due.
     func run() {
         while true {
             let now = ContinuousClock.now
-            let due = now < begin ? 0 : min(total, Int((now - begin) / interval) + 1)
-            let (release, finished) = state.withLock { state -> ([(CheckedContinuation<ContinuousClock.Instant?, Never>, ContinuousClock.Instant?)], Bool) in
-                var release: [(CheckedContinuation<ContinuousClock.Instant?, Never>, ContinuousClock.Instant?)] = []
-                while state.issued < due, !state.idle.isEmpty {
-                    release.append((state.idle.removeLast(), begin + interval * state.issued))
-                    state.issued += 1
+            let (due, done) = state.withLock { state -> ([Waiter], Bool) in
+                var due: [Waiter] = []
+                state.waiters.removeAll { waiter in
+                    guard waiter.due <= now else { return false }
+                    due.append(waiter)
+                    return true
                 }
-                if state.issued >= total {
-                    state.done = true
-                    release += state.idle.map { ($0, nil) }
-                    state.idle = []
-                }
-                return (release, state.done)
+                return (due, state.next >= total && state.waiters.isEmpty)
             }
-            for (worker, ticket) in release { worker.resume(returning: ticket) }
-            if finished { return }
+            for waiter in due { waiter.continuation.resume(returning: waiter.due) }
+            if done { return }
             usleep(100)
         }
     }

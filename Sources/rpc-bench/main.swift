@@ -90,7 +90,7 @@ bench("rpc_unary_calls_per_s", rate, "calls/s",
       String(format: "(64 in flight, 4 connections, median of 3 windows %@; %.2fx baseline; target 50000: %.2fx)",
              windows.map { String(format: "%.0f", $0) }.joined(separator: "/"), rate / serial, rate / 50000))
 
-let latencies = try await client.openLoopLatencies(channel: channel, rate: rate * 0.8, seconds: seconds, workers: 64)
+let latencies = try await client.openLoopLatencies(channel: channel, rate: rate * 0.8, seconds: seconds, workers: 128)
 let p50 = percentile(latencies, 0.5), p99 = percentile(latencies, 0.99), p999 = percentile(latencies, 0.999)
 let serialLatency = 1e6 / serial
 bench("rpc_unary_p50_us", p50, "us", String(format: "(at %.0f calls/s = 80%%; %.2fx serial round trip)", rate * 0.8, p50 / serialLatency))
