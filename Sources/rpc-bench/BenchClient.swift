@@ -44,23 +44,29 @@ struct BenchClient {
     /// the scheduled send time (so queueing delay is not hidden). A pacer thread hands tickets to
     /// idle workers instead of every worker sleeping per call: timers at 50k/s would cost the
     /// generator more CPU than the calls it measures.
-    func openLoopLatencies(channel: RPCChannel, rate: Double, seconds: Double, workers: Int) async throws -> [Double] {
+    func openLoopLatencies(channel: RPCChannel, rate: Double, seconds: Double, workers: Int) async throws
+        -> (fromSchedule: [Double], fromStart: [Double])
+    {
         let pacer = OpenLoopPacer(rate: rate, total: Int(rate * seconds))
         Thread.detachNewThread { pacer.run() }
-        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+        let latencies = try await withThrowingTaskGroup(of: ([Double], [Double]).self) { group in
             for _ in 0..<workers {
                 group.addTask {
-                    var mine: [Double] = []
+                    var fromSchedule: [Double] = []
+                    var fromStart: [Double] = []
                     while let scheduled = await pacer.nextTicket() {
+                        let started = ContinuousClock.now
                         _ = try await channel.unary(BenchMethods.echo, request: [1, 2, 3, 4], options: CallOptions())
-                        mine.append((ContinuousClock.now - scheduled).seconds * 1e6)
+                        let finished = ContinuousClock.now
+                        fromSchedule.append((finished - scheduled).seconds * 1e6)
+                        fromStart.append((finished - started).seconds * 1e6)
                     }
-                    return mine
+                    return (fromSchedule, fromStart)
                 }
             }
-            return try await group.reduce(into: []) { $0 += $1 }
+            return try await group.reduce(into: ([Double](), [Double]())) { $0.0 += $1.0; $0.1 += $1.1 }
         }
-        return latencies.sorted()
+        return (latencies.0.sorted(), latencies.1.sorted())
     }
 
     func stats(_ channel: RPCChannel) async throws -> (connections: Int, rssKiB: Int) {
