@@ -147,8 +147,8 @@ final class TLSSession {
     var protocolVersion: String { String(cString: SSL_get_version(ssl)) }
 
     /// The peer's certificate, if it sent one.
-    var peerCertificate: Certificate? {
-        SSL_get1_peer_certificate(ssl).map { Certificate(owning: $0) }
+    var peerCertificate: X509Certificate? {
+        SSL_get1_peer_certificate(ssl).map { X509Certificate(owning: $0) }
     }
 
     /// Checks, after the handshake, that the peer presented a certificate that verified and that

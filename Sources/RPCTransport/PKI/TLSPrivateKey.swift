@@ -4,7 +4,7 @@
 import COpenSSL
 
 /// A private key for TLS (P-256 by default), owned by this object.
-public final class PrivateKey: @unchecked Sendable {
+public final class TLSPrivateKey: @unchecked Sendable {
     // Immutable after init; OpenSSL allows concurrent read-only use of an EVP_PKEY.
     let pointer: OpaquePointer
 
@@ -14,7 +14,7 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// Generates a fresh ECDSA P-256 key.
     /// - Throws: ``TransportError`` (PKI) when OpenSSL fails.
-    public static func generateP256() throws(TransportError) -> PrivateKey {
+    public static func generateP256() throws(TransportError) -> TLSPrivateKey {
         guard let context = EVP_PKEY_CTX_new_from_name(nil, "EC", nil) else {
             throw OpenSSLErrors.error(.pki, "EVP_PKEY_CTX_new_from_name(EC) failed")
         }
@@ -23,7 +23,7 @@ public final class PrivateKey: @unchecked Sendable {
         guard EVP_PKEY_keygen_init(context) == 1, EVP_PKEY_CTX_set_group_name(context, "P-256") == 1,
               EVP_PKEY_generate(context, &key) == 1, let key
         else { throw OpenSSLErrors.error(.pki, "P-256 key generation failed") }
-        return PrivateKey(owning: key)
+        return TLSPrivateKey(owning: key)
     }
 
     /// Parses a PEM private key (PKCS#8 or traditional, unencrypted).

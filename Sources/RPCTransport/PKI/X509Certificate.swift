@@ -6,7 +6,7 @@ import CShims
 import RPCCore
 
 /// An X.509 certificate, owned by this object.
-public final class Certificate: @unchecked Sendable {
+public final class X509Certificate: @unchecked Sendable {
     // Immutable after init (the PKI finishes building before wrapping); safe to read concurrently.
     let pointer: OpaquePointer
 
