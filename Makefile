@@ -51,5 +51,25 @@ bench-hsm: deps
 bench-issue: release
 	Tools/bench-issue.sh
 
+# libFuzzer on the frame decoder and on protobuf-c message decoding, FUZZ_SECONDS each. New inputs
+# go to .build/fuzz-corpus; the committed seeds in Tests/Fuzz/corpus are only read.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := $(SWIFT) build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address \
+	-Xswiftc -DFUZZING \
+	--scratch-path .build/fuzz $(SWIFT_FLAGS)
+fuzz: deps
+	$(FUZZ_BUILD) --product fuzz-frames
+	$(FUZZ_BUILD) --product fuzz-messages
+	mkdir -p .build/fuzz-corpus/frames .build/fuzz-corpus/messages
+	SWIFT_BACKTRACE=enable=no .build/fuzz/release/fuzz-frames -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		.build/fuzz-corpus/frames Tests/Fuzz/corpus/frames
+	SWIFT_BACKTRACE=enable=no .build/fuzz/release/fuzz-messages -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		.build/fuzz-corpus/messages Tests/Fuzz/corpus/messages
+
+# RPC transport benchmark over real TLS on loopback (BENCH_SECONDS per phase, default 5).
+bench-rpc: deps
+	$(SWIFT) build -c release --product rpc-bench $(SWIFT_FLAGS)
+	.build/release/rpc-bench
+
 clean:
 	rm -rf .build

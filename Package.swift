@@ -86,6 +86,13 @@ let package = Package(
         // Baseline of `make bench-issue`: a direct PKCS#11 Ed25519 signing loop on the dev token.
         .executableTarget(name: "pkcs11-sign-ceiling", dependencies: ["PKCS11"], path: "Tools/pkcs11-sign-ceiling",
                           swiftSettings: swiftSettings),
+        .executableTarget(name: "rpc-bench", dependencies: ["RPCTransport", "RPCCore"],
+                          swiftSettings: swiftSettings),
+        // libFuzzer targets (make fuzz); ordinary builds link a replay main.
+        .executableTarget(name: "fuzz-frames", dependencies: ["RPCCore"], path: "Tests/Fuzz/fuzz-frames",
+                          swiftSettings: swiftSettings),
+        .executableTarget(name: "fuzz-messages", dependencies: ["CPersonaProtos", "CProtobufC"],
+                          path: "Tests/Fuzz/fuzz-messages", swiftSettings: swiftSettings),
 
         // ── Code generator (Tools/) ────────────────────────────────────────────
         .target(name: "ProtoGenKit", dependencies: ["CProtoDescriptor", "CProtobufC", "RPCCore"], path: "Tools/ProtoGenKit",

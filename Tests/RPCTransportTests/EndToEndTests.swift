@@ -100,6 +100,22 @@ import Testing
         await harness.stop()
     }
 
+    @Test func responsesBeyondTheClientsFrameLimitFailOnlyThatCall() async throws {
+        let harness = try TestHarness.start()
+        let channel = try harness.channel { $0.maxFrameSize = 2048 }
+        do {
+            _ = try await channel.unary(TestMethods.big, request: [0, 0, 16, 0], options: CallOptions())
+            Issue.record("a 4 KiB response must not reach a client that accepts 2 KiB frames")
+        } catch let error as RPCError {
+            #expect(error.code == .resourceExhausted)
+            #expect(error.message.contains("frame limit of 2048"))
+        }
+        #expect(try await channel.unary(TestMethods.big, request: [0, 0, 4, 0], options: CallOptions()).count == 1024)
+        #expect(harness.server.connectionCount == 1)
+        await channel.close()
+        await harness.stop()
+    }
+
     @Test func gracefulShutdownFinishesCallsInFlight() async throws {
         let harness = try TestHarness.start()
         let channel = try harness.channel()

@@ -19,6 +19,16 @@ enum TestMethods {
     static let big = MethodDescriptor(service: "test.Echo", method: "Big", kind: .unary, isIdempotent: true)
     static let identity = MethodDescriptor(service: "test.Echo", method: "Identity", kind: .unary, isIdempotent: true)
     static let missing = MethodDescriptor(service: "test.Echo", method: "Missing", kind: .unary, isIdempotent: true)
+
+    /// Byte i is (7i + 3) mod 256: position-dependent, so a lost or reordered chunk shows.
+    static func bigPayload(size: Int) -> [UInt8] {
+        let block = (0..<256).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        var payload: [UInt8] = []
+        payload.reserveCapacity(size + 256)
+        while payload.count < size { payload.append(contentsOf: block) }
+        payload.removeLast(payload.count - size)
+        return payload
+    }
 }
 
 /// Observations a test can wait for.
@@ -43,7 +53,7 @@ struct EchoService: RegistrableService {
             }),
             ServerMethod(descriptor: TestMethods.big, handler: .unary { request, _ in
                 let size = request.count >= 4 ? Int(request[0]) << 24 | Int(request[1]) << 16 | Int(request[2]) << 8 | Int(request[3]) : 0
-                return (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+                return TestMethods.bigPayload(size: size)
             }),
             ServerMethod(descriptor: TestMethods.slow, handler: .unary { request, context in
                 probe.slowStarted.add(1, ordering: .relaxed)

@@ -55,6 +55,7 @@ final class ClientConnection: FramedConnection, @unchecked Sendable {
     func begin() {
         do {
             try loop.register(self, fd: fd, writable: true)
+            wantsWritable = true
         } catch {
             close(error)
             return

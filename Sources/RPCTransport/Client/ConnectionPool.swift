@@ -12,6 +12,8 @@ import Synchronization
 final class ConnectionPool: Sendable {
     private struct EndpointState {
         var connections: [ClientConnection] = []
+        /// Connects planned but not yet in `connections` (so concurrent callers do not plan more).
+        var planned = 0
         var failures = 0
         var retryAt: ContinuousClock.Instant = .now
         var lastError: String?
@@ -44,34 +46,49 @@ final class ConnectionPool: Sendable {
     }
 
     /// Picks a ready connection (round-robin within the preferred endpoint); plans connects.
+    /// Only the most preferred endpoint that is not backing off gets new connections; ready
+    /// connections of later endpoints serve calls meanwhile.
     private func select(_ state: inout State, plans: inout [Int]) -> ClientConnection? {
         let now = ContinuousClock.now
         let poolSize = max(1, configuration.connectionsPerEndpoint)
+        var earlierPending = false
+        // Indexes into state (no copies of the endpoint structs): this runs on every call.
         for index in state.endpoints.indices {
-            let endpoint = state.endpoints[index]
-            let count = endpoint.connections.count
-            if count > 0 {
-                for offset in 0..<count {
-                    let connection = endpoint.connections[(state.cursor + offset) % count]
-                    if connection.status == .ready {
-                        state.cursor &+= 1
-                        let usable = endpoint.connections.filter { $0.status != .draining }.count
-                        if usable < poolSize && now >= endpoint.retryAt { plans.append(index) }
-                        return connection
-                    }
+            let count = state.endpoints[index].connections.count
+            for offset in 0..<count {
+                let connection = state.endpoints[index].connections[(state.cursor &+ offset) % count]
+                guard connection.status == .ready else { continue }
+                state.cursor &+= 1
+                if !earlierPending && usableCount(state.endpoints[index]) < poolSize
+                    && now >= state.endpoints[index].retryAt {
+                    plans.append(index)
+                    state.endpoints[index].planned += 1
                 }
+                return connection
             }
-            let usable = endpoint.connections.filter { $0.status != .draining }.count
-            if usable == 0 && now >= endpoint.retryAt {
+            if earlierPending { continue }
+            if usableCount(state.endpoints[index]) == 0 && now >= state.endpoints[index].retryAt {
                 plans.append(contentsOf: repeatElement(index, count: poolSize))
+                state.endpoints[index].planned += poolSize
+                earlierPending = true
+            } else if state.endpoints[index].planned > 0
+                        || state.endpoints[index].connections.contains(where: { $0.status == .connecting }) {
+                earlierPending = true
             }
         }
         return nil
     }
 
+    /// Connections that can carry new calls soon: not draining, plus planned connects.
+    private func usableCount(_ endpoint: EndpointState) -> Int {
+        var usable = endpoint.planned
+        for connection in endpoint.connections where connection.status != .draining { usable += 1 }
+        return usable
+    }
+
     /// Whether any connect is still in progress.
     private func anyConnecting(_ state: State) -> Bool {
-        state.endpoints.contains { $0.connections.contains { $0.status == .connecting } }
+        state.endpoints.contains { $0.planned > 0 || $0.connections.contains { $0.status == .connecting } }
     }
 
     private func unavailable(_ state: State) -> CallAttemptFailure {
@@ -163,6 +180,7 @@ final class ConnectionPool: Sendable {
             let connection = ClientConnection(loop: loop, fd: fd, tls: session, configuration: configuration,
                                               endpointIndex: index, pool: self)
             let accepted = state.withLock { state -> Bool in
+                state.endpoints[index].planned -= 1
                 guard !state.closed else { return false }
                 state.endpoints[index].address = address
                 state.endpoints[index].connections.append(connection)
@@ -174,7 +192,7 @@ final class ConnectionPool: Sendable {
             }
             loop.execute { connection.begin() }
         } catch {
-            recordFailure(index, error: error)
+            recordFailure(index, error: error, plannedConnect: true)
         }
     }
 
@@ -216,10 +234,11 @@ final class ConnectionPool: Sendable {
     }
 
     /// Backs the endpoint off and fails over waiting calls.
-    private func recordFailure(_ index: Int, error: any Error) {
+    private func recordFailure(_ index: Int, error: any Error, plannedConnect: Bool = false) {
         var plans: [Int] = []
         let (waiters, failure, ready) = state.withLock {
             state -> ([Waiter], CallAttemptFailure?, ClientConnection?) in
+            if plannedConnect { state.endpoints[index].planned -= 1 }
             state.endpoints[index].failures += 1
             state.endpoints[index].retryAt = .now + configuration.backoff.delay(afterFailures: state.endpoints[index].failures)
             state.endpoints[index].lastError = "\(error)"

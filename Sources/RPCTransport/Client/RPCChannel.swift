@@ -6,10 +6,14 @@ import Foundation
 import RPCCore
 
 /// A client channel to one or more servers.
+///
+/// Owns its event-loop threads and connections until ``close()``: call it before dropping the
+/// channel, or the threads keep running.
 public final class RPCChannel: ClientTransport {
     private let configuration: RPCChannelConfiguration
     private let group: EventLoopGroup
     private let pool: ConnectionPool
+    private let tls: ReloadableTLSContext
 
     /// - Throws: ``TransportError`` when the TLS credentials cannot be loaded.
     public init(configuration: RPCChannelConfiguration) throws(TransportError) {
@@ -17,8 +21,16 @@ public final class RPCChannel: ClientTransport {
         signal(SIGPIPE, SIG_IGN)
         self.configuration = configuration
         let tls = try ReloadableTLSContext(role: .client, configuration: configuration.tls)
+        self.tls = tls
         group = try EventLoopGroup(threads: configuration.eventLoopThreads, name: "rpc-client")
         pool = ConnectionPool(configuration: configuration, group: group, tls: tls)
+    }
+
+    /// Re-reads the client certificate, key and trust roots (file-based credentials). New
+    /// connections use them; open ones keep theirs. On failure the old credentials stay.
+    /// - Throws: ``TransportError`` describing what could not be loaded.
+    public func reloadCredentials() throws(TransportError) {
+        try tls.reload()
     }
 
     private func deadline(for options: CallOptions) -> ContinuousClock.Instant? {
@@ -51,7 +63,9 @@ public final class RPCChannel: ClientTransport {
 
     private func retryDelay(attempt: Int, failure: CallAttemptFailure,
                             deadline: ContinuousClock.Instant?) -> Duration? {
-        var delay = failure.mayHaveBeenProcessed ? configuration.backoff.delay(afterFailures: attempt) : .zero
+        // A stream refused by GOAWAY goes to another connection at once; anything else backs off.
+        let refusedByGoAway = failure.error.details?.reason == "GOAWAY"
+        var delay = refusedByGoAway ? .zero : configuration.backoff.delay(afterFailures: attempt)
         if let hint = failure.error.details?.retryAfterMillis, hint > 0 {
             delay = max(delay, .milliseconds(Int64(hint)))
         }

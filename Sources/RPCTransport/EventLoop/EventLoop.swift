@@ -26,7 +26,8 @@ final class EventLoop: @unchecked Sendable {
     private let wakeFD: Int32
     private let inbox = Mutex<[@Sendable () -> Void]>([])
     private let wakePending = Atomic<Bool>(false)
-    private let threadID = Mutex<pthread_t?>(nil)
+    /// The loop thread's pthread id (0 before start); atomic so `inEventLoop` costs one load.
+    private let threadID = Atomic<UInt>(0)
     let name: String
 
     // Loop-confined parts (touched only on the loop thread).
@@ -72,12 +73,12 @@ final class EventLoop: @unchecked Sendable {
             return nil
         }, context)
         precondition(result == 0, "pthread_create failed: \(result)")
-        threadID.withLock { $0 = thread }
+        threadID.store(UInt(thread), ordering: .releasing)
     }
 
     /// Whether the caller runs on this loop's thread.
     var inEventLoop: Bool {
-        threadID.withLock { id in id.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+        threadID.load(ordering: .acquiring) == UInt(pthread_self())
     }
 
     /// Runs `work` on the loop thread, after the current iteration's events.
@@ -92,10 +93,8 @@ final class EventLoop: @unchecked Sendable {
     /// Stops the loop after pending work and waits for its thread to exit. Call from outside the loop.
     func shutdown() {
         execute { [self] in stopping = true }
-        if let thread = threadID.withLock({ $0 }) {
-            pthread_join(thread, nil)
-            threadID.withLock { $0 = nil }
-        }
+        let thread = threadID.exchange(0, ordering: .acquiringAndReleasing)
+        if thread != 0 { pthread_join(pthread_t(thread), nil) }
     }
 
     // MARK: Loop-thread API

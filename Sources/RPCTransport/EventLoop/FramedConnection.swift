@@ -18,7 +18,8 @@ class FramedConnection: EventLoopChannel, @unchecked Sendable {
     var outbound: [UInt8] = []
     private var ciphertext: [UInt8] = []
     private var ciphertextOffset = 0
-    private var wantsWritable = false
+    /// Whether the loop watches for writability (set by subclasses that register writable).
+    var wantsWritable = false
     private var flushScheduled = false
     private var readingEnabled = true
     /// Close once everything queued has reached the socket.

@@ -22,8 +22,8 @@ public struct IssuedCredential: Sendable {
 
 /// A self-signed CA that issues leaf certificates and CRLs.
 public final class CertificateAuthority: Sendable {
-    public let certificate: Certificate
-    let key: PrivateKey
+    public let certificate: X509Certificate
+    let key: TLSPrivateKey
     private let serials: Atomic<UInt64>
 
     /// Creates a CA with a fresh P-256 key.
@@ -31,7 +31,7 @@ public final class CertificateAuthority: Sendable {
     ///   - commonName: Subject CN of the CA.
     ///   - validDays: Validity from one minute ago.
     public init(commonName: String, validDays: Int = 3650) throws(TransportError) {
-        let key = try PrivateKey.generateP256()
+        let key = try TLSPrivateKey.generateP256()
         let firstSerial = UInt64.random(in: 1 << 40 ..< 1 << 62)
         let x509 = try CertificateBuilder.build(
             subjectCN: commonName, serial: firstSerial, subjectKey: key, issuer: nil, issuerKey: key,
@@ -55,7 +55,7 @@ public final class CertificateAuthority: Sendable {
     ///   - notAfterOffset: Seconds from now; negative makes an expired certificate.
     public func issue(commonName: String, profile: CertificateProfile, notBeforeOffset: Int = -60,
                       notAfterOffset: Int = 365 * 86400) throws(TransportError) -> IssuedCredential {
-        let key = try PrivateKey.generateP256()
+        let key = try TLSPrivateKey.generateP256()
         let serial = serials.add(1, ordering: .relaxed).oldValue
         var extensions: [(Int32, String)] = [(NID_basic_constraints, "critical,CA:FALSE"),
                                              (NID_key_usage, "critical,digitalSignature"),

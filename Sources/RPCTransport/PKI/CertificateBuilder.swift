@@ -5,11 +5,11 @@ import COpenSSL
 
 enum CertificateBuilder {
     /// Builds and signs a certificate; `issuer == nil` means self-signed.
-    static func build(subjectCN: String, serial: UInt64, subjectKey: PrivateKey, issuer: Certificate?,
-                      issuerKey: PrivateKey, notBeforeOffset: Int, notAfterOffset: Int,
-                      extensions: [(Int32, String)]) throws(TransportError) -> Certificate {
+    static func build(subjectCN: String, serial: UInt64, subjectKey: TLSPrivateKey, issuer: X509Certificate?,
+                      issuerKey: TLSPrivateKey, notBeforeOffset: Int, notAfterOffset: Int,
+                      extensions: [(Int32, String)]) throws(TransportError) -> X509Certificate {
         guard let x509 = X509_new() else { throw OpenSSLErrors.error(.pki, "X509_new failed") }
-        let certificate = Certificate(owning: x509)
+        let certificate = X509Certificate(owning: x509)
         guard X509_set_version(x509, 2) == 1,
               ASN1_INTEGER_set_uint64(X509_get_serialNumber(x509), serial) == 1,
               X509_gmtime_adj(X509_getm_notBefore(x509), notBeforeOffset) != nil,

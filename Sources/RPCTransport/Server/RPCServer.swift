@@ -8,6 +8,9 @@ import RPCCore
 import Synchronization
 
 /// A mutual-TLS RPC server.
+///
+/// Owns its event-loop threads from ``start()`` until ``shutdown(gracefully:timeout:)``; call the
+/// latter before dropping the server, or the threads keep running.
 public final class RPCServer: Sendable {
     private let core: ServerCore
     private let state = Mutex<(group: EventLoopGroup?, listener: ServerListener?, port: Int)>((nil, nil, 0))

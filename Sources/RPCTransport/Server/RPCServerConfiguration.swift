@@ -28,12 +28,17 @@ public struct RPCServerConfiguration: Sendable {
     public var keepaliveInterval: Duration
     /// Close a connection whose ping is unanswered for this long.
     public var keepaliveTimeout: Duration
+    /// Start unary handlers as immediate tasks on the event-loop thread (a handler that finishes
+    /// without suspending answers with no thread hop). `false` starts every call as a plain Task
+    /// on the global executor; kept for measurement and for services whose handlers may block.
+    public var runsUnaryHandlersImmediately: Bool
 
     public init(host: String = "127.0.0.1", port: Int = 0, eventLoopThreads: Int = 0,
                 maxFrameSize: Int = 4 * 1024 * 1024 + 1024, maxConcurrentStreamsPerConnection: Int = 256,
                 maxConnections: Int = 10_000, handshakeTimeout: Duration = .seconds(10),
                 idleTimeout: Duration = .seconds(300), maxBufferedBytesPerConnection: Int = 16 * 1024 * 1024,
-                keepaliveInterval: Duration = .seconds(30), keepaliveTimeout: Duration = .seconds(10)) {
+                keepaliveInterval: Duration = .seconds(30), keepaliveTimeout: Duration = .seconds(10),
+                runsUnaryHandlersImmediately: Bool = true) {
         self.host = host
         self.port = port
         self.eventLoopThreads = eventLoopThreads
@@ -45,6 +50,7 @@ public struct RPCServerConfiguration: Sendable {
         self.maxBufferedBytesPerConnection = maxBufferedBytesPerConnection
         self.keepaliveInterval = keepaliveInterval
         self.keepaliveTimeout = keepaliveTimeout
+        self.runsUnaryHandlersImmediately = runsUnaryHandlersImmediately
     }
 
     var resolvedThreads: Int {

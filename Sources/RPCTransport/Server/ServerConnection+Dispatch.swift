@@ -1,7 +1,10 @@
-// Starting handlers and delivering their results. Each call runs in its own Task (measured to
-// cost well under the per-call budget at our target rate, docs/PERFORMANCE.md); results come back
-// to the loop through `execute`, where they are encoded into the connection's outbound buffer and
-// flushed together with every other response finished in the same loop iteration.
+// Starting handlers and delivering their results. A unary handler starts as an immediate Task on the
+// loop thread: one that completes without suspending (validation errors, cache hits, echo) answers
+// in the same loop iteration with no thread hop; one that suspends (HSM work) continues on the
+// global executor and its result comes back through `execute`. Either way responses are encoded
+// into the connection's outbound buffer and flushed together with every other response finished
+// in the same iteration (docs/PERFORMANCE.md has the measurements behind this choice). Handlers
+// must therefore not block the calling thread; the services hand HSM work to worker threads.
 
 import RPCCore
 
@@ -14,7 +17,7 @@ extension ServerConnection {
         let context = stream.context
         let interceptors = core.interceptors
         let id = stream.id
-        stream.task = Task { [self] in
+        let work: @Sendable () async -> Void = { [self] in
             let started = ContinuousClock.now
             var context = context
             let outcome: Result<[UInt8], RPCError>
@@ -32,13 +35,21 @@ extension ServerConnection {
                     interceptor.callEnded(context, status: status, elapsed: elapsed)
                 }
             }
-            loop.execute { self.completeUnary(id, outcome) }
+            if loop.inEventLoop {
+                completeUnary(id, outcome)
+            } else {
+                loop.execute { self.completeUnary(id, outcome) }
+            }
         }
+        stream.task = core.configuration.runsUnaryHandlersImmediately ? Task.immediate { await work() } : Task { await work() }
     }
 
     func completeUnary(_ id: UInt32, _ outcome: Result<[UInt8], RPCError>) {
         guard let stream = streams[id] else { return }  // cancelled, timed out or connection gone
         switch outcome {
+        case .success(let response) where response.count > peerMaxFrameSize:
+            sendEnd(id, CallEnd(code: .resourceExhausted,
+                                message: "response of \(response.count) bytes exceeds the client's frame limit of \(peerMaxFrameSize)"))
         case .success(let response):
             if (try? stream.state.sendMessage()) != nil {
                 send(.message, streamID: id, payload: response)
@@ -102,6 +113,11 @@ extension ServerConnection {
     func writeResponse(_ id: UInt32, _ message: [UInt8], _ continuation: CheckedContinuation<Void, any Error>) {
         guard let stream = streams[id] else {
             continuation.resume(throwing: RPCError(.cancelled, "call is no longer active"))
+            return
+        }
+        guard message.count <= peerMaxFrameSize else {
+            continuation.resume(throwing: RPCError(.resourceExhausted,
+                "response of \(message.count) bytes exceeds the client's frame limit of \(peerMaxFrameSize)"))
             return
         }
         do {

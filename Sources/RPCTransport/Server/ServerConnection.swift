@@ -18,6 +18,8 @@ final class ServerConnection: FramedConnection, @unchecked Sendable {
     var pingSentAt: ContinuousClock.Instant?
     var lastStreamActivity: ContinuousClock.Instant = .now
     var draining = false
+    /// The client's SETTINGS max frame size: larger responses fail the call instead of the connection.
+    var peerMaxFrameSize = Frame.defaultMaxPayloadSize
     private var counted = true
 
     /// END payload of a successful call, encoded once.
@@ -63,7 +65,7 @@ final class ServerConnection: FramedConnection, @unchecked Sendable {
         case .pong: pingSentAt = nil
         case .settings:
             if !frame.flags.contains(.ack) {
-                _ = try ConnectionSettings(decoding: frame.payload)
+                peerMaxFrameSize = Int(try ConnectionSettings(decoding: frame.payload).maxFrameSize)
                 send(.settings, flags: .ack, streamID: 0)
             }
         default:

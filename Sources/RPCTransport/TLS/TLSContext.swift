@@ -83,7 +83,7 @@ final class TLSContext: @unchecked Sendable {
     }
 
     private func usePrivateKey(_ pem: [UInt8]) throws(TransportError) {
-        let key = try PrivateKey(pem: pem)
+        let key = try TLSPrivateKey(pem: pem)
         guard SSL_CTX_use_PrivateKey(pointer, key.pointer) == 1, SSL_CTX_check_private_key(pointer) == 1 else {
             throw OpenSSLErrors.error(.credentials, "private key does not match the certificate")
         }

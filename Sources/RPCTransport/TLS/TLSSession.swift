@@ -83,10 +83,11 @@ final class TLSSession {
     func drainCiphertext(into buffer: inout [UInt8]) {
         let pending = pendingCiphertextCount
         guard pending > 0 else { return }
-        let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: pending))
-        let read = buffer.withUnsafeMutableBytes { BIO_read(outbound, $0.baseAddress! + start, Int32(pending)) }
-        if Int(read) < pending { buffer.removeLast(pending - max(0, Int(read))) }
+        let outbound = self.outbound
+        let chunk = [UInt8](unsafeUninitializedCapacity: pending) { storage, count in
+            count = max(0, Int(BIO_read(outbound, storage.baseAddress, Int32(pending))))
+        }
+        if buffer.isEmpty { buffer = chunk } else { buffer.append(contentsOf: chunk) }
     }
 
     /// Advances the handshake with the ciphertext fed so far.
@@ -146,8 +147,8 @@ final class TLSSession {
     var protocolVersion: String { String(cString: SSL_get_version(ssl)) }
 
     /// The peer's certificate, if it sent one.
-    var peerCertificate: Certificate? {
-        SSL_get1_peer_certificate(ssl).map { Certificate(owning: $0) }
+    var peerCertificate: X509Certificate? {
+        SSL_get1_peer_certificate(ssl).map { X509Certificate(owning: $0) }
     }
 
     /// Checks, after the handshake, that the peer presented a certificate that verified and that
