@@ -16,8 +16,12 @@ struct AbuseTests {
     @Test func everyAbuseCaseGetsAClearAnswerAndTheServerSurvives() async throws {
         let server = try await onOwnThread { try AbuseServer() }
         defer { server.stop() }
-        let before = try #require(server.resourceCounts())
         let arguments = [server.devRoot, "\(server.port)", "\(server.opsPort)", "\(server.pid)"]
+        // A first pass warms the server up (HSM worker processes, event loops and caches start
+        // lazily); a leak shows as growth between the first and the second pass.
+        let warmup = try await onOwnThread { try server.python("breaker_abuse.py", arguments) }
+        #expect(warmup.status == 0, "abuse cases failed on the first pass: \(warmup.stdout.suffix(1000))")
+        let before = try #require(server.resourceCounts())
         let run = try await onOwnThread { try server.python("breaker_abuse.py", arguments) }
         let failures = run.stdout.split(separator: "\n").filter { $0.hasPrefix("FAIL") }.joined(separator: "\n")
         #expect(run.status == 0, "abuse cases failed:\n\(failures)\n\(run.stderr)")
