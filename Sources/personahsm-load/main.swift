@@ -56,8 +56,11 @@ let command = Command("personahsm-load", summary: "Load generator for PersonaHSM
     let duration = try args.duration("duration", default: .seconds(10))
     let warmup = try args.duration("warmup", default: .seconds(2))
     let title = "personahsm-load \(mode.rawValue) \(args.value("algorithm") ?? "ed25519")"
+    // Live progress: one updating line on a terminal, a line per second otherwise.
+    let onTerminal = isatty(2) == 1
     let progress: @Sendable (Double, UInt64) -> Void = { seconds, done in
-        FileHandle.standardError.write(Data("\r  \(Int(seconds)) s: \(done) calls".utf8))
+        let line = (onTerminal ? "\r" : "") + "  \(Int(seconds)) s: \(done) calls" + (onTerminal ? "" : "\n")
+        FileHandle.standardError.write(Data(line.utf8))
     }
     var steps: [SweepStep] = []
     let result: LoadResult

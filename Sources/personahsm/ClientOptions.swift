@@ -65,6 +65,12 @@ enum ExitCode {
     static let io: Int32 = 74
 }
 
+/// A local file that cannot be read or written (exit code 74).
+struct LocalFileError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// Output helpers.
 enum Output {
     static func line(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }

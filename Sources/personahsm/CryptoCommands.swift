@@ -16,7 +16,7 @@ enum CryptoCommands {
     ]
 
     static var encrypt: Command {
-        Command("encrypt", summary: "Encrypt with AES-256-GCM in the HSM", usage: "--key NAME [--in FILE] [--out FILE]",
+        Command("encrypt", summary: "Encrypt with AES-256-GCM in the HSM", usage: "--key NAME [--in FILE] [--out FILE] [--aad TEXT]",
                 options: ClientOptions.specs + common) { args in
             try await run(args, defaultRole: "issuer") { connection in
                 let response = try await connection.crypto.encrypt(EncryptRequest(
@@ -31,7 +31,7 @@ enum CryptoCommands {
     }
 
     static var decrypt: Command {
-        Command("decrypt", summary: "Decrypt an envelope made by encrypt", usage: "[--in FILE] [--out FILE]",
+        Command("decrypt", summary: "Decrypt an envelope made by encrypt", usage: "[--in FILE] [--out FILE] [--aad TEXT]",
                 options: ClientOptions.specs + common) { args in
             try await run(args, defaultRole: "issuer") { connection in
                 guard let envelope = try JSONSerialization.jsonObject(with: Data(try SigningCommands.readInput(args)))

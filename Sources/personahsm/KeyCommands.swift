@@ -126,6 +126,9 @@ func run(_ args: ParsedArguments, defaultRole: String = "admin",
     do {
         try await ClientOptions.withConnection(args, defaultRole: defaultRole, body)
         return ExitCode.success
+    } catch let error as LocalFileError {
+        Output.error("error: \(error)")
+        return ExitCode.io
     } catch let error as RPCError {
         if args.flag("json") {
             Output.json(["error": ["code": error.code.description, "message": error.message,

@@ -76,7 +76,7 @@ enum SigningCommands {
 
     static func readInput(_ args: ParsedArguments) throws -> [UInt8] {
         if let path = args.value("in"), path != "-" {
-            guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read \(path)") }
+            guard let data = FileManager.default.contents(atPath: path) else { throw LocalFileError("cannot read \(path)") }
             return Array(data)
         }
         return Array(FileHandle.standardInput.readDataToEndOfFile())
