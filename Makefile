@@ -6,7 +6,7 @@ SWIFT_FLAGS ?=
 BIN := .build/debug
 
 .PHONY: deps build release demo test test-swift test-asan check-generated generate \
-        generate-swift fuzz bench bench-hsm bench-rpc bench-issue clean
+        generate-swift fuzz bench bench-hsm bench-rpc bench-issue bench-service clean
 
 deps:
 	@Tools/install-deps.sh
@@ -70,6 +70,18 @@ fuzz: deps
 bench-rpc: deps
 	$(SWIFT) build -c release --product rpc-bench $(SWIFT_FLAGS)
 	.build/release/rpc-bench
+
+# PersonaHSM end to end with personahsm-load (unary, batch, stream; sweep; HTML report).
+bench-service: release
+	Tools/bench-service.sh
+
+# Everything side by side in one run: HSM ceilings and scheduler, RPC transport, service, issuance.
+bench: release
+	Tools/bench-hsm.sh
+	$(SWIFT) build -c release --product rpc-bench $(SWIFT_FLAGS)
+	.build/release/rpc-bench
+	Tools/bench-service.sh
+	Tools/bench-issue.sh
 
 clean:
 	rm -rf .build
