@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "KitchenSinkProtosTests", dependencies: ["KitchenSinkProtos", "RPCCore", "ProtoTestSupport"],
                     swiftSettings: swiftSettings),
         // Shared test helpers (Wycheproof loader, ../shared paths, the SoftHSM2 fixture) for any test target.
-        .target(name: "TestSupport", dependencies: ["SoftCrypto", "PKCS11"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["SoftCrypto", "PKCS11", "COpenSSL"], path: "Tests/TestSupport",
                 swiftSettings: swiftSettings),
         .testTarget(name: "SoftCryptoTests", dependencies: ["SoftCrypto", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PKCS11Tests", dependencies: ["PKCS11", "SoftCrypto", "COpenSSL", "TestSupport"], swiftSettings: swiftSettings),

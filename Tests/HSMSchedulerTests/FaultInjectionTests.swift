@@ -5,6 +5,7 @@
 import Foundation
 import HSMScheduler
 import PKCS11
+import TestSupport
 import Synchronization
 import Testing
 

@@ -4,6 +4,7 @@
 import Foundation
 import HSMScheduler
 import PKCS11
+import TestSupport
 import Testing
 
 @Suite("Scheduler basics")

@@ -3,6 +3,7 @@
 
 import Foundation
 import PKCS11
+import TestSupport
 import Testing
 
 @Suite("AES-256-GCM and key derivation")

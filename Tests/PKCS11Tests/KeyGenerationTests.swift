@@ -3,6 +3,7 @@
 
 import Foundation
 import PKCS11
+import TestSupport
 import Testing
 
 @Suite("Key generation and signing")

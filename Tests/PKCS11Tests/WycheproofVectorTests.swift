@@ -4,6 +4,7 @@
 
 import Foundation
 import PKCS11
+import TestSupport
 import Testing
 
 @Suite("Wycheproof vectors through the token")

@@ -1,4 +1,4 @@
-// Two verifiers for every signature the token makes: OpenSSL called in-process, and
+// Two verifiers for every signature the token makes, shared by the PKCS#11 and scheduler tests: OpenSSL called in-process, and
 // pyca/cryptography in a subprocess (Tests/interop/hsm_verify.py). OpenSSL is handed the key as
 // this layer's SPKI encoding (so a wrong encoding fails too) and ECDSA as DER converted by this
 // layer; Python parses the SPKI and converts raw r‖s itself, independently of our code.
@@ -6,19 +6,29 @@
 import COpenSSL
 import Foundation
 import PKCS11
+import SoftCrypto
 
 /// One signature to verify.
-struct SignatureCase {
-    var key: PublicKey
-    var mechanism: SignatureMechanism
-    var message: [UInt8]
-    var signature: [UInt8]
-    var derECDSA = false
+public struct SignatureCase: Sendable {
+    public var key: PKCS11.PublicKey
+    public var mechanism: SignatureMechanism
+    public var message: [UInt8]
+    public var signature: [UInt8]
+    public var derECDSA = false
+
+    public init(key: PKCS11.PublicKey, mechanism: SignatureMechanism, message: [UInt8], signature: [UInt8],
+                derECDSA: Bool = false) {
+        self.key = key
+        self.mechanism = mechanism
+        self.message = message
+        self.signature = signature
+        self.derECDSA = derECDSA
+    }
 }
 
-enum OpenSSLCheck {
+public enum OpenSSLCheck {
     /// Verifies with OpenSSL's EVP_DigestVerify.
-    static func verify(_ c: SignatureCase) -> Bool {
+    public static func verify(_ c: SignatureCase) -> Bool {
         let spki = c.key.spkiDER
         let pkey: OpaquePointer? = spki.withUnsafeBufferPointer { buf in
             var p: UnsafePointer<UInt8>? = buf.baseAddress
@@ -49,9 +59,9 @@ enum OpenSSLCheck {
     }
 }
 
-enum PythonCheck {
+public enum PythonCheck {
     /// Runs hsm_verify.py over all cases; returns (exit status, output).
-    static func verify(_ cases: [SignatureCase], expect: Bool = true) throws -> (Int32, String) {
+    public static func verify(_ cases: [SignatureCase], expect: Bool = true) throws -> (Int32, String) {
         var input = ""
         for c in cases {
             let alg = c.mechanism == .ecdsaP256SHA256 && c.derECDSA ? "ecdsaP256SHA256DER" : c.mechanism.rawValue
@@ -61,10 +71,10 @@ enum PythonCheck {
         return try runPython(script: "Tests/interop/hsm_verify.py", input: input)
     }
 
-    static func runPython(script: String, arguments: [String] = [], input: String) throws -> (Int32, String) {
+    public static func runPython(script: String, arguments: [String] = [], input: String) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", TestHSM.packageRoot.appendingPathComponent(script).path] + arguments
+        process.arguments = ["python3", SharedTestData.packageRoot.appendingPathComponent(script).path] + arguments
         let stdin = Pipe(), stdout = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
