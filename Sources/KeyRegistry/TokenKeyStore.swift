@@ -20,13 +20,18 @@ public final class TokenKeyStore: KeyMaterialStore {
     public func generate(_ spec: KeySpec, id: [UInt8], label: String, allowBackup: Bool) async throws
         -> GeneratedKeyMaterial
     {
+        try await generate(spec, id: id, label: label, allowBackup: allowBackup, secretUsage: .encryptDecrypt)
+    }
+
+    public func generate(_ spec: KeySpec, id: [UInt8], label: String, allowBackup: Bool,
+                         secretUsage: SecretKeyUsage) async throws -> GeneratedKeyMaterial {
         var lastError: (any Error)?
         for node in nodes.sorted(by: { ($0.cluster == "primary" ? 0 : 1) < ($1.cluster == "primary" ? 0 : 1) }) {
             do {
                 let (spki, raw) = try await node.withSession { session -> ([UInt8]?, [UInt8]?) in
                     let handles = try session.generateKey(spec, options: KeyOptions(
                         id: id, label: label, persistent: true, allowWrapping: allowBackup,
-                        secretUsage: .encryptDecrypt))
+                        secretUsage: secretUsage))
                     guard let publicHandle = handles.publicKey else { return (nil, nil) }
                     let publicKey = try session.publicKey(of: publicHandle)
                     return (publicKey.spkiDER, publicKey.rawEd25519)
