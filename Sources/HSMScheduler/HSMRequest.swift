@@ -49,3 +49,16 @@ public enum HSMResult: Sendable, Equatable {
     case sealed(GCMSealedBox)
     case plaintext([UInt8])
 }
+
+/// One finished operation, reported to `SchedulerConfiguration.completionObserver` for per-backend
+/// latency metrics. The latency runs from queueing to completion: what a caller waits for the HSM.
+public struct HSMCompletion: Sendable {
+    /// The backend that ran the operation.
+    public var backend: String
+    /// `HSMOperation.kindName`.
+    public var operation: String
+    /// False when the HSM refused the request (bad input, wrong key); backend faults that moved
+    /// the job elsewhere are not reported here.
+    public var succeeded: Bool
+    public var latency: Duration
+}

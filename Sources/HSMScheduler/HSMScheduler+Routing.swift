@@ -70,12 +70,18 @@ extension HSMScheduler {
         var reroute: [Job] = []
         var fault: HSMError?
         var refused = false
+        let observer = configuration.completionObserver
+        let now = ContinuousClock.now
         for (job, outcome) in zip(jobs, outcomes) {
             switch outcome {
             case .done(let result):
                 if job.complete(.success(result)) { backend.completed.add(1, ordering: .relaxed) }
+                observer?(HSMCompletion(backend: backend.name, operation: job.operation.kindName, succeeded: true,
+                                        latency: now - job.enqueuedAt))
             case .failed(let error):
                 job.complete(.failure(error))
+                observer?(HSMCompletion(backend: backend.name, operation: job.operation.kindName, succeeded: false,
+                                        latency: now - job.enqueuedAt))
             case .expired:
                 job.complete(.failure(HSMError(.deadlineExceeded, "deadline passed before the HSM call", backend: backend.name)))
             case .keyMissing:

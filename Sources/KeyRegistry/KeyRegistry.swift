@@ -192,7 +192,7 @@ public final class KeyRegistry: Sendable {
         }
     }
 
-    private func persist(_ record: KeyRecord) async throws {
+    func persist(_ record: KeyRecord) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try await store.storeMetadata(name: record.name, value: Array(try encoder.encode(record)))

@@ -50,6 +50,7 @@ public struct KeyService: KeyServiceHandler {
 
     public func getPublicKey(_ request: GetPublicKeyRequest, context: ServerContext) async throws -> PersonaProtos.PublicKey {
         try environment.authorizer.authorizeKey(context, keyName: request.name)
+        if request.name == Self.importKeyName { return try await importPublicKey(request) }
         return try mapped {
             let record = try registry.key(request.name)
             guard record.algorithm.isSigning else {
@@ -116,13 +117,8 @@ public struct KeyService: KeyServiceHandler {
         return try await mapped { try await registry.cancelDestruction(request.name, version: request.version).wire }
     }
 
-    public func importKey(_ request: ImportKeyRequest, context: ServerContext) async throws -> Key {
-        try environment.authorizer.authorizeKey(context, keyName: request.name)
-        throw RPCError(.unimplemented, "ImportKey is not available in this release; create keys inside the HSM",
-                       details: ErrorDetails(reason: "IMPORT_NOT_AVAILABLE"))
-    }
 
-    private func encode(_ key: SoftCrypto.PublicKey, _ format: PublicKeyFormat) throws -> [UInt8] {
+    func encode(_ key: SoftCrypto.PublicKey, _ format: PublicKeyFormat) throws -> [UInt8] {
         switch format {
         case .spkiDer: return key.spkiDER
         case .spkiPem: return Array(key.pemRepresentation.utf8)
