@@ -66,8 +66,9 @@ extension TokenKeyStore: KeyImportingStore {
                                                    modulusBytes: modulus.drop(while: { $0 == 0 }).count,
                                                    keyType: keyType, options: options)
             } catch {
-                throw KeyRegistryError(.invalidArgument, "the token could not unwrap the key (wrong import key, "
-                                       + "wrong wrapping or not a PKCS#8 \(keyType) key): \(error)",
+                throw KeyRegistryError(.invalidArgument, "the token could not unwrap the key: wrong import key, "
+                                       + "not CKM_RSA_AES_KEY_WRAP (RSA-OAEP + AES-KWP), or not a PKCS#8 RSA key; "
+                                       + "note that some HSMs (SoftHSM2) do RSA-OAEP with SHA-1 only (\(error))",
                                        reason: "UNWRAP_FAILED")
             }
             let publicKey = try session.publicKey(of: key)

@@ -44,13 +44,28 @@ extension Session {
         }
         let template: [Attribute] = [.objectClass(.privateKey), .keyType(keyType), .bool(.sign, true)]
             + options.common + options.protection
-        var oaep = CK_RSA_PKCS_OAEP_PARAMS(hashAlg: CK_MECHANISM_TYPE(CKM_SHA256), mgf: CK_RSA_PKCS_MGF_TYPE(CKG_MGF1_SHA256),
-                                           source: CK_RSA_PKCS_OAEP_SOURCE_TYPE(CKZ_DATA_SPECIFIED), pSourceData: nil,
-                                           ulSourceDataLen: 0)
-        let oaepBytes = withUnsafeBytes(of: &oaep) { Array($0) }
+        // OAEP with SHA-256 first; SHA-1 for modules whose OAEP has nothing else (SoftHSM2 2.6.1
+        // answers CKR_ARGUMENTS_BAD to SHA-256). Both fail alike towards the caller.
+        var lastError: PKCS11Error?
+        for (hash, mgf) in [(UInt(CKM_SHA256), UInt(CKG_MGF1_SHA256)), (UInt(CKM_SHA_1), UInt(CKG_MGF1_SHA1))] {
+            var oaep = CK_RSA_PKCS_OAEP_PARAMS(hashAlg: CK_MECHANISM_TYPE(hash), mgf: CK_RSA_PKCS_MGF_TYPE(mgf),
+                                               source: CK_RSA_PKCS_OAEP_SOURCE_TYPE(CKZ_DATA_SPECIFIED), pSourceData: nil,
+                                               ulSourceDataLen: 0)
+            do throws(PKCS11Error) {
+                return try unwrap(wrapped, importKey: importKey, modulusBytes: modulusBytes, oaep: &oaep, template: template)
+            } catch {
+                if lastError == nil || error.returnValue != UInt(CKR_ARGUMENTS_BAD) { lastError = error }
+            }
+        }
+        throw lastError!
+    }
+
+    /// One unwrap attempt with the given OAEP parameters: CKM_RSA_AES_KEY_WRAP when the module has
+    /// it, else OAEP to an ephemeral AES session key, AES-KWP to the key, and the AES key destroyed.
+    private func unwrap(_ wrapped: [UInt8], importKey: ObjectHandle, modulusBytes: Int,
+                        oaep: inout CK_RSA_PKCS_OAEP_PARAMS, template: [Attribute]) throws(PKCS11Error) -> ObjectHandle {
         if module.cachedMechanismSupport(slot: slot, mechanism: UInt(CKM_RSA_AES_KEY_WRAP), list: { (try? mechanisms()) ?? [] }) {
-            var oaepCopy = oaep
-            let result: (rv: CK_RV, key: CK_OBJECT_HANDLE) = withUnsafeMutablePointer(to: &oaepCopy) { oaepPointer in
+            let result: (rv: CK_RV, key: CK_OBJECT_HANDLE) = withUnsafeMutablePointer(to: &oaep) { oaepPointer in
                 // CK_RSA_AES_KEY_WRAP_PARAMS { CK_ULONG ulAESKeyBits; CK_RSA_PKCS_OAEP_PARAMS_PTR pOAEPParams }
                 // (absent from p11-kit's header; same layout as this pair).
                 var params: (CK_ULONG, UnsafeMutableRawPointer?) = (256, UnsafeMutableRawPointer(oaepPointer))
@@ -65,12 +80,10 @@ extension Session {
                 return ObjectHandle(rawValue: UInt(result.key))
             }
         }
-        // Two steps: the ephemeral AES key (a session object that only unwraps), then the key.
         let aesTemplate: [Attribute] = [.objectClass(.secretKey), .keyType(.aes), .bool(.token, false),
                                         .bool(.private, true), .bool(.sensitive, true), .bool(.extractable, false),
                                         .bool(.unwrap, true), .bool(.encrypt, false), .bool(.decrypt, false)]
-        var params = oaepBytes
-        let first = params.withUnsafeMutableBytes { p in
+        let first = withUnsafeMutableBytes(of: &oaep) { p in
             var mechanism = CK_MECHANISM(mechanism: CK_MECHANISM_TYPE(CKM_RSA_PKCS_OAEP), pParameter: p.baseAddress,
                                          ulParameterLen: CK_ULONG(p.count))
             return unwrapRaw(&mechanism, wrapping: importKey, wrapped: Array(wrapped.prefix(modulusBytes)),

@@ -18,7 +18,7 @@ struct ImportKeyEndToEndTests {
     static let tokenLabel = "e2e-import"
 
     /// Runs import_wrap.py for `kind`; returns (wrapped, public SPKI DER, PKCS#8 DER).
-    static func wrapWithPython(importKeyPEM: [UInt8], kind: String, bits: Int = 2048) throws
+    static func wrapWithPython(importKeyPEM: [UInt8], kind: String, bits: Int = 2048, oaepHash: String = "sha1") throws
         -> (wrapped: [UInt8], spki: [UInt8], pkcs8: [UInt8])
     {
         let folder = NSTemporaryDirectory() + "personahsm-import-\(UUID().uuidString)"
@@ -26,7 +26,8 @@ struct ImportKeyEndToEndTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try Data(importKeyPEM).write(to: URL(fileURLWithPath: folder + "/import.pem"))
         let (status, output) = try PythonCheck.runPython(script: "Tests/interop/import_wrap.py",
-                                                         arguments: ["wrap", folder + "/import.pem", folder, kind, "\(bits)"],
+                                                         arguments: ["wrap", folder + "/import.pem", folder, kind, "\(bits)",
+                                                                     oaepHash],
                                                          input: "")
         guard status == 0 else { throw RPCError(.internal, "import_wrap.py failed: \(output)") }
         func read(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))) }
@@ -97,6 +98,14 @@ struct ImportKeyEndToEndTests {
                 try await admin.keys.importKey(ImportKeyRequest(name: "garbage-\(suffix)", algorithm: .rsa2048Pkcs1Sha256,
                                                                 material: .wrappedPkcs8(try SecureRandom.bytes(700))))
             }
+            // SoftHSM2 2.6.1 does RSA-OAEP with SHA-1 only: a SHA-256 wrapping cannot be opened there,
+            // and the refusal says why.
+            let sha256 = try Self.wrapWithPython(importKeyPEM: importKey.data, kind: "rsa", oaepHash: "sha256")
+            let refused = await expectStatus(.invalidArgument, reason: "UNWRAP_FAILED", "OAEP-SHA256 on SoftHSM2") {
+                try await admin.keys.importKey(ImportKeyRequest(name: "oaep-sha256-\(suffix)", algorithm: .rsa2048Pkcs1Sha256,
+                                                                material: .wrappedPkcs8(sha256.wrapped)))
+            }
+            #expect(refused?.message.contains("SHA-1") == true)
             let ed = try Self.wrapWithPython(importKeyPEM: importKey.data, kind: "ed25519")
             await expectStatus(.failedPrecondition, reason: "IMPORT_ALGORITHM_NOT_SUPPORTED", "wrapped Ed25519") {
                 try await admin.keys.importKey(ImportKeyRequest(name: "wrapped-ed-\(suffix)", algorithm: .ed25519,

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Client side of PersonaHSM's ImportKey, written with pyca/cryptography only.
 
-  import_wrap.py wrap <import-key.pem> <out-dir> <rsa|p256|ed25519> [bits]
+  import_wrap.py wrap <import-key.pem> <out-dir> <rsa|p256|ed25519> [bits] [sha256|sha1]
       Generates a private key, writes <out-dir>/key.pkcs8 (PKCS#8 DER, for the test's own checks),
       <out-dir>/public.der (SPKI DER) and <out-dir>/wrapped.bin: the PKCS#8 wrapped as
-      CKM_RSA_AES_KEY_WRAP = RSA-OAEP(SHA-256, MGF1-SHA-256, no label)(fresh AES-256 key)
+      CKM_RSA_AES_KEY_WRAP = RSA-OAEP(SHA-256 and MGF1-SHA-256 by default, or SHA-1 for HSMs whose
+      OAEP has nothing else; no label)(fresh AES-256 key)
       || AES-KWP (RFC 5649)(that key, PKCS#8). Prints "wrapped <n> bytes".
 """
 import os
@@ -34,8 +35,8 @@ def main():
                               serialization.NoEncryption())
     spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     aes = os.urandom(32)
-    encrypted_aes = import_key.encrypt(aes, padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(),
-                                                         label=None))
+    oaep_hash = hashes.SHA1() if len(sys.argv) > 6 and sys.argv[6] == "sha1" else hashes.SHA256()
+    encrypted_aes = import_key.encrypt(aes, padding.OAEP(mgf=padding.MGF1(oaep_hash), algorithm=oaep_hash, label=None))
     wrapped = encrypted_aes + keywrap.aes_key_wrap_with_padding(aes, pkcs8)
     for name, data in (("key.pkcs8", pkcs8), ("public.der", spki), ("wrapped.bin", wrapped)):
         with open(os.path.join(out, name), "wb") as f:
