@@ -86,6 +86,11 @@ final class SessionExecutor {
     /// Runs one operation, recovering from lost sessions and handles; checks the deadline before
     /// every HSM call.
     func execute(_ operation: HSMOperation, key: KeyReference, deadline: ContinuousClock.Instant?) -> ExecutionOutcome {
+        // Malformed input is refused here: the layer below reports it as a non-Cryptoki error,
+        // which recovery would otherwise mistake for a broken backend.
+        if let problem = Self.invalidInput(operation) {
+            return .failed(HSMError(.invalidArgument, problem, backend: backendName))
+        }
         var lastError: PKCS11Error?
         // Several rounds: when another worker re-initialises the module, this session is lost
         // again right after recovering, so a few consecutive failures are normal progress. The
@@ -155,6 +160,14 @@ final class SessionExecutor {
             try? session.destroyObject(evicted)
         }
         return handle
+    }
+
+    private static func invalidInput(_ operation: HSMOperation) -> String? {
+        switch operation {
+        case .signDigest(_, .ed25519, _): "pure Ed25519 signs the message itself, not a digest"
+        case .signDigest(let digest, _, _) where digest.count != 32: "a SHA-256 digest is 32 bytes, got \(digest.count)"
+        default: nil
+        }
     }
 
     private static func mismatch(_ operation: HSMOperation, keyType: KeyType) -> String? {
