@@ -5,6 +5,8 @@
 // signatures), and a non-dev server refuses it. Every refusal has its status code and reason.
 
 import Foundation
+import KeyRegistry
+import PKCS11
 import PersonaClient
 import PersonaProtos
 import PersonaServices
@@ -39,6 +41,16 @@ struct ImportKeyEndToEndTests {
                                   + "\(spki.hexString)\",\"msg\":\"\(message.hexString)\",\"sig\":\"\(signature.hexString)\"}\n")
     }
 
+    /// Reads CKA_SENSITIVE and CKA_EXTRACTABLE of the private key behind `name` v1 on the token.
+    static func protection(of name: String, server: InProcessServer) throws -> (sensitive: Bool, extractable: Bool) {
+        let id = try KeyRegistry.id(fromHex: try server.server.registry.key(name).versions[0].hsmID)
+        let session = try TestHSM.token(tokenLabel).openSession()
+        let key = try #require(try session.findKey(id: id, objectClass: .privateKey))
+        let sensitive = try session.attribute(.sensitive, of: key)
+        let extractable = try session.attribute(.extractable, of: key)
+        return (sensitive == [1], extractable == [1])
+    }
+
     @Test("Wrapped RSA import: unwrapped in the token, signatures verify in Python; refusals")
     func wrappedImport() async throws {
         try await InProcessServer.with(tokenLabel: Self.tokenLabel) { server in
@@ -63,6 +75,8 @@ struct ImportKeyEndToEndTests {
                 #expect(key.primaryVersion == 1 && key.versions.count == 1 && key.versions[0].state == .enabled)
                 #expect(key.rotationPeriodSeconds == 0 && key.labels["origin"] == "byok")
                 #expect(key.versions[0].backends == ["softhsm-test"])
+                let marks = try Self.protection(of: name, server: server)
+                #expect(marks.sensitive && !marks.extractable, "imported keys are sensitive and never extractable")
                 let served = try await issuer.keys.getPublicKey(GetPublicKeyRequest(name: name))
                 #expect(served.data == client.spki, "the token holds the key the client wrapped")
                 let message = Array("imported key signs \(name)".utf8)
@@ -140,6 +154,8 @@ struct ImportKeyEndToEndTests {
             let key = try await admin.keys.importKey(ImportKeyRequest(name: name, algorithm: .ed25519,
                                                                       material: .plaintextPkcs8(software.pkcs8DER)))
             #expect(key.purpose == .signVerify && key.versions.first?.didKey.hasPrefix("did:key:z6Mk") == true)
+            let marks = try Self.protection(of: name, server: server)
+            #expect(marks.sensitive && !marks.extractable)
             let message = Array("known answer \(suffix)".utf8)
             let signed = try await admin.signing.sign(SignRequest(keyName: name, input: .data(message)))
             #expect(signed.signature == (try software.sign(message)), "pure Ed25519 is deterministic: same key, same bytes")
