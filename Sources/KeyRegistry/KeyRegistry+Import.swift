@@ -95,12 +95,17 @@ extension KeyRegistry {
         }
     }
 
-    /// An unwrapped RSA key must have the size its algorithm names.
+    /// An unwrapped key must be of the kind (and RSA size) its algorithm names.
     static func checkSize(of generated: GeneratedKeyMaterial, algorithm: KeyAlgorithm) throws {
-        let expected = algorithm.keySpec == .rsa2048 ? 2048 : 3072
+        let expected: SoftCrypto.PublicKey.Kind = switch algorithm.keySpec {
+        case .rsa2048: .rsa(bits: 2048)
+        case .rsa3072: .rsa(bits: 3072)
+        case .ecdsaP256: .p256
+        default: .ed25519
+        }
         guard let spki = generated.publicKeySPKI, let key = try? SoftCrypto.PublicKey(spkiDER: spki),
-              key.kind == .rsa(bits: expected) else {
-            throw KeyRegistryError(.invalidArgument, "the unwrapped key is not an RSA-\(expected) key",
+              key.kind == expected else {
+            throw KeyRegistryError(.invalidArgument, "the unwrapped key is not a \(expected) key",
                                    reason: "IMPORT_ALGORITHM_MISMATCH")
         }
     }

@@ -36,14 +36,15 @@ extension Session {
     /// - Parameters:
     ///   - modulusBytes: size of the import key's modulus (the length of the OAEP part).
     ///   - keyType: the key type the caller expects; the token checks the PKCS#8 against it.
+    ///   - extra: further attributes of the new key (e.g. a temporary CKA_DERIVE).
     public func unwrapPrivateKey(_ wrapped: [UInt8], importKey: ObjectHandle, modulusBytes: Int, keyType: KeyType,
-                                 options: KeyOptions) throws(PKCS11Error) -> ObjectHandle {
+                                 options: KeyOptions, extra: [Attribute] = []) throws(PKCS11Error) -> ObjectHandle {
         guard wrapped.count > modulusBytes + 8 else {
             throw PKCS11Error(code: .invalidArgument, function: "Session.unwrapPrivateKey",
                               message: "wrapped key of \(wrapped.count) bytes is shorter than the RSA part plus one AES-KWP block")
         }
         let template: [Attribute] = [.objectClass(.privateKey), .keyType(keyType), .bool(.sign, true)]
-            + options.common + options.protection
+            + options.common + options.protection + extra
         // OAEP with SHA-256 first; SHA-1 for modules whose OAEP has nothing else (SoftHSM2 2.6.1
         // answers CKR_ARGUMENTS_BAD to SHA-256). Both fail alike towards the caller.
         var lastError: PKCS11Error?

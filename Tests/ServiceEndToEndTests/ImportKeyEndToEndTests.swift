@@ -1,5 +1,5 @@
 // ImportKey over the wire. A Python client (pyca/cryptography, Tests/interop/import_wrap.py) wraps
-// a fresh RSA key under the import key the server publishes, as CKM_RSA_AES_KEY_WRAP defines; the
+// fresh RSA and P-256 keys under the import key the server publishes, as CKM_RSA_AES_KEY_WRAP defines; the
 // token unwraps it and the imported key's signatures verify in Python against the public key the
 // client kept. Dev-mode plaintext PKCS#8 import is checked byte for byte with Ed25519 (deterministic
 // signatures), and a non-dev server refuses it. Every refusal has its status code and reason.
@@ -41,17 +41,20 @@ struct ImportKeyEndToEndTests {
                                   + "\(spki.hexString)\",\"msg\":\"\(message.hexString)\",\"sig\":\"\(signature.hexString)\"}\n")
     }
 
-    /// Reads CKA_SENSITIVE and CKA_EXTRACTABLE of the private key behind `name` v1 on the token.
-    static func protection(of name: String, server: InProcessServer) throws -> (sensitive: Bool, extractable: Bool) {
+    /// Reads CKA_SENSITIVE, CKA_EXTRACTABLE and CKA_DERIVE of the private key behind `name` v1 on the token.
+    static func protection(of name: String, server: InProcessServer) throws
+        -> (sensitive: Bool, extractable: Bool, derive: Bool)
+    {
         let id = try KeyRegistry.id(fromHex: try server.server.registry.key(name).versions[0].hsmID)
         let session = try TestHSM.token(tokenLabel).openSession()
         let key = try #require(try session.findKey(id: id, objectClass: .privateKey))
         let sensitive = try session.attribute(.sensitive, of: key)
         let extractable = try session.attribute(.extractable, of: key)
-        return (sensitive == [1], extractable == [1])
+        let derive = try session.attribute(.derive, of: key)
+        return (sensitive == [1], extractable == [1], derive == [1])
     }
 
-    @Test("Wrapped RSA import: unwrapped in the token, signatures verify in Python; refusals")
+    @Test("Wrapped RSA and P-256 import: unwrapped in the token, signatures verify in Python; refusals")
     func wrappedImport() async throws {
         try await InProcessServer.with(tokenLabel: Self.tokenLabel) { server in
             let admin = try server.connect(as: "admin")
@@ -65,9 +68,10 @@ struct ImportKeyEndToEndTests {
             #expect(again.data == parsed.spkiDER, "the import key is created once and then kept")
 
             let suffix = UInt32.random(in: 0...UInt32.max)
-            for (algorithm, alg) in [(PersonaProtos.Algorithm.rsa2048Pkcs1Sha256, "rsaPKCS1SHA256"),
-                                     (.rsa2048PssSha256, "rsaPSSSHA256")] {
-                let client = try Self.wrapWithPython(importKeyPEM: importKey.data, kind: "rsa")
+            for (kind, algorithm, alg) in [("rsa", PersonaProtos.Algorithm.rsa2048Pkcs1Sha256, "rsaPKCS1SHA256"),
+                                           ("rsa", .rsa2048PssSha256, "rsaPSSSHA256"),
+                                           ("p256", .ecdsaP256Sha256, "ecdsaP256SHA256")] {
+                let client = try Self.wrapWithPython(importKeyPEM: importKey.data, kind: kind)
                 let name = "imported-\(alg.lowercased())-\(suffix)"
                 let key = try await admin.keys.importKey(ImportKeyRequest(name: name, purpose: .signVerify, algorithm: algorithm,
                                                                           material: .wrappedPkcs8(client.wrapped),
@@ -77,6 +81,7 @@ struct ImportKeyEndToEndTests {
                 #expect(key.versions[0].backends == ["softhsm-test"])
                 let marks = try Self.protection(of: name, server: server)
                 #expect(marks.sensitive && !marks.extractable, "imported keys are sensitive and never extractable")
+                #expect(!marks.derive, "CKA_DERIVE (needed to find a P-256 point) is off again")
                 let served = try await issuer.keys.getPublicKey(GetPublicKeyRequest(name: name))
                 #expect(served.data == client.spki, "the token holds the key the client wrapped")
                 let message = Array("imported key signs \(name)".utf8)
@@ -93,6 +98,10 @@ struct ImportKeyEndToEndTests {
             }
 
             let rsa = try Self.wrapWithPython(importKeyPEM: importKey.data, kind: "rsa")
+            await expectStatus(.invalidArgument, reason: "UNWRAP_FAILED", "an RSA key announced as P-256") {
+                try await admin.keys.importKey(ImportKeyRequest(name: "rsa-as-ec-\(suffix)", algorithm: .ecdsaP256Sha256,
+                                                                material: .wrappedPkcs8(rsa.wrapped)))
+            }
             await expectStatus(.permissionDenied, "issuer may not import") {
                 try await issuer.keys.importKey(ImportKeyRequest(name: "by-issuer-\(suffix)", algorithm: .rsa2048Pkcs1Sha256,
                                                                  material: .wrappedPkcs8(rsa.wrapped)))
