@@ -145,6 +145,9 @@ struct ImportKeyEndToEndTests {
                 try await admin.keys.importKey(ImportKeyRequest(name: KeyService.importKeyName, algorithm: .rsa2048Pkcs1Sha256,
                                                                 material: .wrappedPkcs8(rsa.wrapped)))
             }
+            await expectStatus(.invalidArgument, reason: "RESERVED_KEY_NAME", "CreateKey may not take the import key's name") {
+                try await admin.keys.createKey(CreateKeyRequest(name: KeyService.importKeyName, algorithm: .ed25519))
+            }
             await expectStatus(.alreadyExists, "a second import under an existing name") {
                 try await admin.keys.importKey(ImportKeyRequest(name: "imported-rsapkcs1sha256-\(suffix)",
                                                                 algorithm: .rsa2048Pkcs1Sha256,

@@ -19,6 +19,10 @@ public struct KeyService: KeyServiceHandler {
 
     public func createKey(_ request: CreateKeyRequest, context: ServerContext) async throws -> Key {
         try environment.authorizer.authorizeKey(context, keyName: request.name)
+        guard request.name != Self.importKeyName else {
+            throw RPCError(.invalidArgument, "\(Self.importKeyName) is reserved for the server's import key",
+                           details: ErrorDetails(reason: "RESERVED_KEY_NAME", subject: "name"))
+        }
         let algorithm = try KeyAlgorithm(wire: request.algorithm)
         let purpose: KeyRecord.Purpose = request.purpose == .unspecified
             ? (algorithm.isSigning ? .signVerify : .encryptDecrypt) : try KeyRecord.Purpose(wire: request.purpose)
