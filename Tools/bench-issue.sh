@@ -11,6 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DOCS=${BENCH_DOCS:-100000}
 FORMAT=${BENCH_FORMAT:-jwt}
+# Extra `personahsm issue` options, e.g. BENCH_ISSUE_ARGS="--no-local-verify --chunk 512".
+read -r -a EXTRA <<<"${BENCH_ISSUE_ARGS:-}"
 BIN=.build/release
 ROOT=.build/bench-issue
 rm -rf "$ROOT" && mkdir -p "$ROOT"
@@ -34,7 +36,7 @@ out = subprocess.run(sys.argv[2:], stdout=subprocess.PIPE, check=True).stdout.de
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 open(sys.argv[1], "w").write("%f %f" % (usage.ru_utime, usage.ru_stime))
 print(out, end="")' "$ROOT/client.cpu" "$BIN/personahsm" issue "$ROOT/in.jsonl" --key bench-issuer --format "$FORMAT" \
-          --out "$ROOT/out.jsonl" --role issuer --progress none --json --server "$SERVER" --dev-root "$ROOT")
+          --out "$ROOT/out.jsonl" --role issuer --progress none --json --server "$SERVER" --dev-root "$ROOT" ${EXTRA[@]+"${EXTRA[@]}"})
 SERVER_AFTER=$(cut -d' ' -f14,15 "/proc/$PID/stat"); ALL_AFTER=$(cpu_ticks "$PID")
 kill -TERM $PID; wait $PID || true
 trap - EXIT
@@ -43,7 +45,7 @@ SESSIONS=$(python3 -c "import json;print(json.load(open('$ROOT/personahsmd.json'
 CEILING=$("$BIN/pkcs11-sign-ceiling" --hsm-folder "$ROOT/hsm" --threads "$SESSIONS" --seconds 10)
 echo "ceiling: $CEILING"
 python3 - "$SUMMARY" "$CEILING" "$FORMAT" "$DOCS" "$(cat "$ROOT/client.cpu")" "$SERVER_BEFORE" "$SERVER_AFTER" \
-    "$ALL_BEFORE" "$ALL_AFTER" "$(nproc)" <<'PY'
+    "$ALL_BEFORE" "$ALL_AFTER" "$(nproc)" "${BENCH_ISSUE_ARGS:-}" <<'PY'
 import json, sys
 summary, ceiling = json.loads(sys.argv[1]), float(sys.argv[2].split("signatures_per_s=")[1].split()[0])
 ticks = lambda text: sum(map(float, text.split())) / 100.0  # USER_HZ is 100 on Linux
@@ -59,6 +61,7 @@ print("BENCH-CPU machine_cores=%s cpu_budget_us_per_credential_at_ceiling=%.0f"
       % (sys.argv[10], int(sys.argv[10]) / ceiling * 1e6))
 rate = summary["signatures_per_second"]
 assert summary["issued"] == int(sys.argv[4]), summary
-print("BENCH name=issue credentials_per_s=%.0f ratio=%.3f format=%s documents=%d elapsed_s=%.1f ceiling_signatures_per_s=%.0f"
-      % (rate, rate / ceiling, sys.argv[3], summary["issued"], summary["elapsed_seconds"], ceiling))
+print("BENCH name=issue credentials_per_s=%.0f ratio=%.3f format=%s documents=%d elapsed_s=%.1f ceiling_signatures_per_s=%.0f%s"
+      % (rate, rate / ceiling, sys.argv[3], summary["issued"], summary["elapsed_seconds"], ceiling,
+         " issue_args=" + sys.argv[11].replace(" ", ",") if sys.argv[11] else ""))
 PY
