@@ -83,10 +83,22 @@ public struct CredentialIssuer: Sendable {
                 guard signatures.count == pending.count else {
                     throw CredentialError(.signerFailed, "the signer returned \(signatures.count) signatures for \(pending.count) messages")
                 }
-                for (position, (item, signature)) in zip(pending, signatures).enumerated() {
-                    let verify = verifySignatures && (position % verificationInterval == 0 || position == pending.count - 1)
+                // The sample first (every signature when the interval is 1); if any sampled
+                // signature fails, every other one of the batch is verified as well.
+                let sampled = pending.indices.filter { $0 % verificationInterval == 0 || $0 == pending.count - 1 }
+                var verifyRest = verifySignatures && verificationInterval == 1
+                for position in sampled {
+                    let item = pending[position]
                     do throws(CredentialError) {
-                        results[item.index] = .success(try item.assemble(signature, verify))
+                        results[item.index] = .success(try item.assemble(signatures[position], verifySignatures))
+                    } catch {
+                        results[item.index] = .failure(error)
+                        verifyRest = verifySignatures
+                    }
+                }
+                for (position, item) in pending.enumerated() where results[item.index] == nil {
+                    do throws(CredentialError) {
+                        results[item.index] = .success(try item.assemble(signatures[position], verifyRest))
                     } catch {
                         results[item.index] = .failure(error)
                     }
