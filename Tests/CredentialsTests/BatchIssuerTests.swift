@@ -128,6 +128,25 @@ extension Array {
         #expect(throws: CredentialError.self) { try refused[1].get() }
     }
 
+    @Test func oneVerifierKeepsIssuersApart() async throws {
+        // The verifier remembers resolved did:keys; credentials of different issuers (more than
+        // it remembers) must still each be checked against their own key.
+        let verifier = CredentialVerifier()
+        var issued: [(String, String)] = []
+        for _ in 0..<20 {
+            let signer = try Fixtures.signer()
+            let issuer = try CredentialIssuer(signer: signer)
+            guard case .jwt(let jwt) = try await issuer.issue(try Fixtures.credential20(), format: .jwt,
+                                                             at: Fixtures.issuanceTime) else { continue }
+            issued.append((jwt, signer.didKey.did))
+        }
+        #expect(issued.count == 20)
+        for (jwt, did) in issued + issued { #expect(try verifier.verifyJWT(jwt).issuer == did) }
+        // A signature moved onto another issuer's token is refused.
+        let first = issued[0].0.split(separator: "."), second = issued[1].0.split(separator: ".")
+        #expect(throws: CredentialError.self) { try verifier.verifyJWT("\(second[0]).\(second[1]).\(first[2])") }
+    }
+
     @Test func singleIssueAndBytes() async throws {
         let issuer = try CredentialIssuer(signer: try Fixtures.signer())
         let issued = try await issuer.issue(try Fixtures.credential20(), format: .dataIntegrity, at: Fixtures.issuanceTime)
