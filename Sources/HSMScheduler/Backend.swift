@@ -74,6 +74,17 @@ final class Backend: @unchecked Sendable {
         return jobs
     }
 
+    /// Takes up to `max` jobs if any are queued (and the backend is healthy), without waiting:
+    /// how a worker fills its pipeline behind a batch that is still running.
+    func takeAvailable(max: Int) -> [Job] {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped, isHealthy, queue.count > 0 else { return [] }
+        let jobs = queue.pop(max: max)
+        queued.store(queue.count, ordering: .relaxed)
+        return jobs
+    }
+
     /// Takes the backend out of rotation and returns its queued jobs for re-routing.
     func markUnhealthy(_ reason: String) -> [Job] {
         condition.lock()
