@@ -50,7 +50,7 @@ enum Baselines {
     /// every token, all in this process. `ready` runs once every session is open and the key
     /// found, before the clock starts (the 2-process case waits there for its "go").
     static func direct(tokens: [Token], key: [UInt8], mechanism: SignatureMechanism, threadsPerToken: Int,
-                       seconds: Double, ready onReady: () -> Void = {}) throws -> Double {
+                       seconds: Double, ready onReady: () -> Void = {}) throws -> DirectMeasurement {
         let assignments = tokens.flatMap { Array(repeating: $0, count: threadsPerToken) }
         let threads = assignments.count
         let total = Mutex(0.0)
@@ -77,11 +77,20 @@ enum Baselines {
         }
         ready.wait()
         onReady()
+        let cpuBefore = ProcessCPU.selfSeconds()
         for _ in 0..<threads { go.signal() }
         done.wait()
+        let cpu = ProcessCPU.selfSeconds() - cpuBefore
         if let message = failure.withLock({ $0 }) { throw BenchError(message) }
-        return total.withLock { $0 }
+        let rate = total.withLock { $0 }
+        return DirectMeasurement(rate: rate, cpuMicrosPerOp: cpu * 1e6 / max(rate * seconds, 1))
     }
+}
+
+/// A direct loop's rate and the CPU its process spent per signature.
+struct DirectMeasurement {
+    var rate: Double
+    var cpuMicrosPerOp: Double
 }
 
 struct BenchError: Error, CustomStringConvertible {

@@ -80,7 +80,8 @@ struct BenchRun {
         threadBackend.sessions = 2
         let withThreads = algorithm == .ed25519 && !arguments.flag("--no-threads-case")
 
-        var d1: [Double] = [], d2: [Double] = [], p2: [Double] = [], scheduled: [SchedulerMeasurement] = []
+        var d1: [DirectMeasurement] = [], d2: [DirectMeasurement] = [], p2: [DirectMeasurement] = []
+        var scheduled: [SchedulerMeasurement] = []
         var threaded: [SchedulerMeasurement] = []
         for _ in 0..<rounds {
             d1.append(try Baselines.direct(tokens: [token], key: keyID, mechanism: algorithm.mechanism, threadsPerToken: 1,
@@ -96,26 +97,35 @@ struct BenchRun {
             }
         }
         func listing(_ values: [Double]) -> String { "rounds=" + values.map { String(Int($0.rounded())) }.joined(separator: "/") }
-        report("pkcs11_direct_\(a)_1thread", d1.max()!, ratio: d1.max()! / raw, extra: "vs=openssl_raw \(listing(d1))")
-        report("pkcs11_direct_\(a)_2threads", d2.max()!, ratio: d2.max()! / raw, extra: "vs=openssl_raw \(listing(d2))")
-        report("pkcs11_direct_\(a)_2processes", p2.max()!, ratio: p2.max()! / raw, extra: "vs=openssl_raw \(listing(p2))")
-        let ceiling = max(d1.max()!, d2.max()!, p2.max()!)
+        func cpu(_ micros: Double) -> String { "cpu_us_per_op=" + String(format: "%.1f", micros) }
+        var ceiling = 0.0, ceilingCPU = 0.0
+        for (name, values) in [("1thread", d1), ("2threads", d2), ("2processes", p2)] {
+            let best = values.max { $0.rate < $1.rate }!
+            report("pkcs11_direct_\(a)_\(name)", best.rate, ratio: best.rate / raw,
+                   extra: "vs=openssl_raw \(listing(values.map(\.rate))) \(cpu(best.cpuMicrosPerOp))")
+            if best.rate > ceiling { ceiling = best.rate; ceilingCPU = best.cpuMicrosPerOp }
+        }
         if withThreads {
             let best = threaded.max { $0.rate < $1.rate }!
             report("scheduler_\(a)_threads_batched", best.rate, ratio: best.rate / ceiling,
-                   extra: "vs=best_direct \(listing(threaded.map(\.rate))) scheduler_cores=\(String(format: "%.2f", best.cores))")
+                   extra: "vs=best_direct \(listing(threaded.map(\.rate))) \(cpu(best.totalCPUMicrosPerOp))")
         }
         let best = scheduled.max { $0.rate < $1.rate }!
         report("scheduler_\(a)_processes_batched", best.rate, ratio: best.rate / ceiling,
-               extra: "vs=best_direct \(listing(scheduled.map(\.rate))) scheduler_cores=\(String(format: "%.2f", best.cores)) "
-                   + "scheduler_cpu_us_per_op=\(String(format: "%.1f", best.cpuMicrosPerOp)) loadavg1=\(Self.loadAverage())")
+               extra: "vs=best_direct \(listing(scheduled.map(\.rate))) \(cpu(best.totalCPUMicrosPerOp)) "
+                   + "scheduler_process_cores=\(String(format: "%.2f", best.cores)) "
+                   + "scheduler_process_cpu_us_per_op=\(String(format: "%.1f", best.cpuMicrosPerOp)) loadavg1=\(Self.loadAverage())")
+        // CPU per signature of the best direct case over that of the scheduler (all its processes).
+        print("BENCH-EFFICIENCY name=scheduler_\(a)_processes_batched direct_cpu_us_per_op=\(String(format: "%.1f", ceilingCPU)) "
+              + "scheduler_cpu_us_per_op=\(String(format: "%.1f", best.totalCPUMicrosPerOp)) "
+              + "ratio=\(String(format: "%.3f", ceilingCPU / max(best.totalCPUMicrosPerOp, 0.001)))")
         verdict("scheduler_\(a)_vs_best_direct", best.rate / ceiling, target: 0.95)
     }
 
     /// Direct loops in child processes, one per entry of `groups` (the token labels it signs on,
     /// one thread per token), all signing during the same window; returns the summed rate.
     func directChildren(setup: CaseSetup, groups: [[String]], keyID: [UInt8], algorithm: BenchAlgorithm,
-                        module: String = DevToken.defaultModulePath) throws -> Double {
+                        module: String = DevToken.defaultModulePath) throws -> DirectMeasurement {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var children: [(Process, Pipe, Pipe)] = []
         for (i, labels) in groups.enumerated() {
@@ -134,12 +144,16 @@ struct BenchRun {
             guard readLine(output) == "ready" else { throw BenchError("direct child did not start") }
         }
         for (_, input, _) in children { input.fileHandleForWriting.write(Data("go\n".utf8)) }
-        var total = 0.0
+        var rate = 0.0, cpuMicros = 0.0
         for (p, _, output) in children {
-            total += Double(readLine(output) ?? "") ?? 0
+            let fields = (readLine(output) ?? "").split(separator: " ").compactMap { Double($0) }
+            if fields.count == 2 {
+                rate += fields[0]
+                cpuMicros += fields[0] * fields[1]  // CPU µs per second of this child
+            }
             p.waitUntilExit()
         }
-        return total
+        return DirectMeasurement(rate: rate, cpuMicrosPerOp: rate > 0 ? cpuMicros / rate : 0)
     }
 
     private func readLine(_ pipe: Pipe) -> String? {

@@ -18,13 +18,13 @@ enum DirectChild {
         let algorithm = BenchAlgorithm(rawValue: arguments.string("--algorithm", default: "ed25519")) ?? .ed25519
         do {
             let tokens = try labels.map { try openWithRetry(folder: folder, label: $0, module: module) }
-            let rate = try Baselines.direct(tokens: tokens, key: key, mechanism: algorithm.mechanism,
+            let measured = try Baselines.direct(tokens: tokens, key: key, mechanism: algorithm.mechanism,
                                             threadsPerToken: threads, seconds: seconds) {
                 print("ready")
                 fflush(nil)
                 _ = readLine()
             }
-            print(rate)
+            print("\(measured.rate) \(measured.cpuMicrosPerOp)")
             return 0
         } catch {
             FileHandle.standardError.write(Data("direct child: \(error)\n".utf8))

@@ -3,7 +3,7 @@
 // requests in batches (`HSMScheduler.signBatch`, one await per batch, like the SignBatch RPC) so it
 // costs little of the two cores it shares with the worker processes it measures; `--client-batch 1`
 // submits one `sign` call per request instead. The CPU this process uses during the window (load
-// generator + scheduler; worker processes excluded) is measured with getrusage and reported.
+// generator + scheduler) is measured with getrusage, its worker processes' from /proc.
 
 import Foundation
 import HSMScheduler
@@ -23,20 +23,15 @@ struct SchedulerMeasurement {
     var cores: Double
     /// CPU of this process per completed operation.
     var cpuMicrosPerOp: Double
+    /// CPU of this process and its worker processes per completed operation.
+    var totalCPUMicrosPerOp: Double
 }
 
 extension BenchRun {
-    /// CPU seconds (user + system) this process has used so far.
-    static func processCPUSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-    }
-
     /// Throughput of a scheduler over `backends` signing with `key`.
     func schedulerRate(config: SchedulerConfiguration, key: [UInt8], mechanism: SignatureMechanism,
-                       backends: [BackendConfiguration]) throws -> SchedulerMeasurement {
+                       backends: [BackendConfiguration],
+                       window: (_ starting: Bool) -> Void = { _ in }) throws -> SchedulerMeasurement {
         let scheduler = try HSMScheduler(configuration: config, backends: backends)
         defer { scheduler.shutdown() }
         let counter = Counter()
@@ -71,13 +66,16 @@ extension BenchRun {
             }
         }
         Thread.sleep(forTimeInterval: 1.0)  // warm-up
+        window(true)
         let start = ContinuousClock.now
-        let cpuBefore = Self.processCPUSeconds()
+        let cpuBefore = ProcessCPU.selfSeconds(), childrenBefore = ProcessCPU.childrenSeconds()
         let before = counter.value.load(ordering: .relaxed)
         Thread.sleep(forTimeInterval: seconds)
         let after = counter.value.load(ordering: .relaxed)
-        let cpu = Self.processCPUSeconds() - cpuBefore
+        let cpu = ProcessCPU.selfSeconds() - cpuBefore
+        let childrenCPU = ProcessCPU.childrenSeconds() - childrenBefore
         let elapsed = (ContinuousClock.now - start).seconds
+        window(false)
         counter.stop.store(true, ordering: .relaxed)
         let done = DispatchSemaphore(value: 0)
         Task.detached { await clients.value; done.signal() }
@@ -86,6 +84,7 @@ extension BenchRun {
         if failed > 0 { FileHandle.standardError.write(Data("hsm-bench: \(failed) scheduler requests failed\n".utf8)) }
         let ops = max(after - before, 1)
         return SchedulerMeasurement(rate: Double(after - before) / elapsed, cores: cpu / elapsed,
-                                    cpuMicrosPerOp: cpu * 1e6 / Double(ops))
+                                    cpuMicrosPerOp: cpu * 1e6 / Double(ops),
+                                    totalCPUMicrosPerOp: (cpu + childrenCPU) * 1e6 / Double(ops))
     }
 }

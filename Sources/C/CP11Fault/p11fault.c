@@ -57,7 +57,8 @@ static int nslots;
 // SoftHSM2).
 // `op_start` is when the session's pending C_*Init started (µs, 0 = none): the operation's latency
 // counts from there.
-static struct { CK_SESSION_HANDLE handle; int slot; int busy; int zombie; long op_start; } table[TABLE_SIZE];
+// `last_end` is when its last operation with a latency returned (for the idle-gap statistics).
+static struct { CK_SESSION_HANDLE handle; int slot; int busy; int zombie; long op_start, last_end; } table[TABLE_SIZE];
 
 // Effective settings for a slot index. Caller holds `lock`.
 static struct settings effective(int slot) { return p11f_effective(slot >= 0 ? slots[slot].label : NULL); }
@@ -101,6 +102,7 @@ static void table_insert_full(CK_SESSION_HANDLE h, int slot, int busy, int zombi
         if (table[i].handle == 0) {
             table[i].handle = h; table[i].slot = slot; table[i].busy = busy; table[i].zombie = zombie;
             table[i].op_start = op_start;
+            table[i].last_end = 0;
             return;
         }
     }
@@ -214,6 +216,23 @@ static CK_RV before(CK_SESSION_HANDLE h, enum call_kind kind, long *lat, long *s
     }
 }
 
+// Records one finished operation with a latency in the statistics (when enabled).
+static void op_done(CK_SESSION_HANDLE h, long start_us, long lat_us) {
+    if (!p11f_stats_enabled()) return;
+    long end = now_us();
+    struct p11f_stats snapshot;
+    int write = 0;
+    pthread_mutex_lock(&lock);
+    int at = table_find(h);
+    if (at >= 0) {
+        long gap = table[at].last_end > 0 && start_us >= table[at].last_end ? start_us - table[at].last_end : -1;
+        table[at].last_end = end;
+        write = p11f_stats_add(end - start_us, lat_us, gap, &snapshot);
+    }
+    pthread_mutex_unlock(&lock);
+    if (write) p11f_stats_write(&snapshot);
+}
+
 // Sleeps until `start_us + lat_us` on the monotonic clock (absolute, so the real call's time counts
 // towards the latency), with 1 µs timer slack so the simulated latency is the configured one and
 // not 50 µs more.
@@ -232,6 +251,7 @@ static void sleep_until(long start_us, long lat_us) {
     CK_RV rv = call;                                                \
     after(session);                                                 \
     if (lat > 0) sleep_until(start, lat);                           \
+    if (lat > 0 && kind == CALL_OP) op_done(session, start, lat);   \
     return rv;
 
 static CK_RV w_Initialize(void *args) {
