@@ -1,4 +1,4 @@
-// Internal interface between p11fault.c (the wrapped function table) and p11fault_config.c (the
+// Internal interface between p11fault.c (the wrapped function table), p11fault_stats.c and p11fault_config.c (the
 // config file). Not part of the module's public header.
 #ifndef P11FAULT_INTERNAL_H
 #define P11FAULT_INTERNAL_H

@@ -15,7 +15,7 @@
 static struct p11f_stats totals;
 
 int p11f_stats_enabled(void) {
-    static int enabled = -1;
+    static int enabled = -1;  // the environment is read once per process
     if (enabled < 0) enabled = getenv("P11FAULT_STATS_DIR") != NULL;
     return enabled;
 }
