@@ -14,8 +14,8 @@ struct BenchRun {
     let arguments: BenchArguments
     init(_ arguments: BenchArguments) { self.arguments = arguments }
 
-    var seconds: Double { arguments.double("--seconds", default: 3) }
-    var rounds: Int { max(1, Int(arguments.double("--rounds", default: 2))) }
+    var seconds: Double { arguments.double("--seconds", default: 2) }
+    var rounds: Int { max(1, Int(arguments.double("--rounds", default: 3))) }
 
     func report(_ name: String, _ rate: Double, ratio: Double, extra: String = "") {
         print("BENCH name=\(name) ops_per_s=\(Int(rate.rounded())) ratio=\(String(format: "%.3f", ratio))"
