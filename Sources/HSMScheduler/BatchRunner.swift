@@ -22,7 +22,8 @@ protocol BatchRunner: AnyObject {
 /// batch frame from its pipe the moment it finishes the current one, instead of idling for a
 /// scheduler round trip). Outcomes come back in the order batches were sent.
 protocol PipelinedBatchRunner: BatchRunner {
-    /// Batches that may be outstanding at once.
+    /// Batch frames that may be outstanding at once (jobs outstanding are bounded separately,
+    /// by twice the batch size).
     var pipelineDepth: Int { get }
     /// Ships a batch. `behindRunningBatch`: another batch is still outstanding, so a frame too
     /// large to queue without blocking is refused with `.tooLarge` (send it after `receive`).
@@ -30,6 +31,8 @@ protocol PipelinedBatchRunner: BatchRunner {
     /// Waits for the outcomes of the oldest outstanding batch (`count` items). Nil when the
     /// worker process died: every outstanding batch is lost (the next `send` starts a new one).
     func receive(count: Int) -> [ExecutionOutcome]?
+    /// A descriptor that turns readable when outcomes arrive (nil while no worker process runs).
+    var outcomesFD: Int32? { get }
     /// The outcome given to every item of a batch lost with its worker process.
     var lostBatchOutcome: ExecutionOutcome { get }
 }

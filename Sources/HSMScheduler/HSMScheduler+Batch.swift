@@ -26,11 +26,22 @@ extension HSMScheduler {
                         enqueuedAt: now)
                 }
                 box.set(jobs)
-                for job in jobs { route(job) }
+                routeBatch(jobs, key: key, deadline: deadline)
             }
         } onCancel: {
             for job in box.get() { job.complete(.failure(HSMError(.cancelled, "cancelled by the caller"))) }
         }
+    }
+
+    /// Queues a batch's jobs together on the least-loaded healthy backend that may hold the key;
+    /// whatever does not fit there (or any trouble) goes through the per-job routing.
+    func routeBatch(_ jobs: [Job], key: KeyReference, deadline: ContinuousClock.Instant) {
+        let eligible = backends.filter { $0.isHealthy && !$0.isKnownMissing(key) }
+        guard ContinuousClock.now < deadline, let target = eligible.min(by: { $0.load < $1.load }) else {
+            for job in jobs { route(job) }
+            return
+        }
+        for job in target.enqueue(contentsOf: jobs, batchSize: configuration.batchSize) { route(job) }
     }
 
     /// Signs every message with `key`; one result per message, in order.

@@ -80,6 +80,8 @@ final class ProcessRunner: PipelinedBatchRunner {
     private var pipes: (Pipe, Pipe)?
     /// Bytes the pipe to the child holds before a write blocks.
     private var pipeCapacity = 65_536
+    /// Sizes of the batch frames sent and not yet answered, oldest first.
+    private var outstandingBytes: [Int] = []
 
     /// Asks for a 1 MiB pipe buffer (room for a pipelined frame); returns the capacity in force.
     private static func enlarge(_ fd: Int32) -> Int {
@@ -92,6 +94,7 @@ final class ProcessRunner: PipelinedBatchRunner {
 
     private func stop() {
         channel = nil
+        outstandingBytes.removeAll()
         if let process {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
@@ -148,23 +151,31 @@ final class ProcessRunner: PipelinedBatchRunner {
 
     // MARK: Pipelining (see PipelinedBatchRunner)
 
-    var pipelineDepth: Int { 2 }
+    /// Up to 2 × B jobs outstanding, in at most this many frames.
+    var pipelineDepth: Int { 8 }
 
     func send(_ items: [WorkItem], behindRunningBatch: Bool) -> PipelineSendResult {
         if let failure = ensureStarted() { return .failed(failure) }
         let frame = batchFrame(items)
-        // A frame queued behind a running batch must fit the pipe: otherwise the write would
+        // Frames queued behind a running batch must fit the pipe together: otherwise a write could
         // block until the child finishes, while the child may block writing its outcomes.
-        if behindRunningBatch && frame.count > pipeCapacity / 2 { return .tooLarge }
+        if behindRunningBatch && outstandingBytes.reduce(0, +) + frame.count > pipeCapacity / 2 { return .tooLarge }
         guard let channel else { return .failed(fault("worker process died")) }
         do throws(FrameChannel.Closed) { try channel.send(frame) } catch {
             stop()
             return .failed(fault("worker process died"))
         }
+        outstandingBytes.append(frame.count)
         return .sent
     }
 
-    func receive(count: Int) -> [ExecutionOutcome]? { receiveOutcomes(count: count) }
+    func receive(count: Int) -> [ExecutionOutcome]? {
+        let outcomes = receiveOutcomes(count: count)
+        if outcomes != nil, !outstandingBytes.isEmpty { outstandingBytes.removeFirst() }
+        return outcomes
+    }
+
+    var outcomesFD: Int32? { channel?.readFD }
 
     /// The outcome of every item of a batch lost with its worker process.
     var lostBatchOutcome: ExecutionOutcome { fault("worker process died") }

@@ -1,10 +1,12 @@
 // The worker loop for runners that keep more than one batch outstanding (HSM worker processes).
 // With one batch per round trip the child idles while its outcome frame travels back, the worker
-// thread completes the jobs, gathers the next batch and ships it; measured, that bubble cost about
-// a quarter of the two-process ceiling. Here the next batch is already queued in the pipe when
-// the child finishes the current one, so the child signs back to back while the scheduler
-// delivers outcomes. Outstanding batches are bounded (depth × B jobs per worker) so fairness and
-// latency stay those of a short queue.
+// thread completes the jobs, gathers the next batch and ships it. Here the next batch is already
+// queued in the pipe when the child finishes the current one, so the child signs back to back
+// while the scheduler delivers outcomes. Up to 2 × B jobs are outstanding per worker, in as many
+// frames as they arrived in (at most `pipelineDepth`); the bound keeps fairness and latency those
+// of a short queue. A worker with room waits on both its child's pipe and a wake pipe the queue
+// signals (WakePipe), so work arriving while a batch runs is shipped at once, not after that
+// batch returns.
 
 import Dispatch
 import Foundation
@@ -15,10 +17,13 @@ extension Worker {
     func pipelinedLoop(_ runner: any PipelinedBatchRunner) -> Bool {
         let batchSize = scheduler.configuration.batchSize
         let depth = max(1, runner.pipelineDepth)
+        // Jobs outstanding at once: the batch running in the child and the next one queued.
+        let jobLimit = 2 * batchSize
         var outstanding: [[Job]] = []   // oldest first
         var held: [Job] = []            // a batch too large to queue behind a running one
         var exiting = false
         var refused = false
+        let wake = WakePipe()
 
         func publish() {
             current.withLock { $0 = outstanding.flatMap { $0 } }
@@ -38,8 +43,12 @@ extension Worker {
         while true {
             // Fill the pipeline: wait for work only when nothing is outstanding.
             while !exiting && outstanding.count < depth {
+                let outstandingJobs = outstanding.reduce(0) { $0 + $1.count }
+                if outstandingJobs >= jobLimit { break }
                 var jobs: [Job]
+                var fromQueue = true
                 if !held.isEmpty {
+                    fromQueue = false
                     if !outstanding.isEmpty { break }
                     jobs = held
                     held = []
@@ -51,11 +60,20 @@ extension Worker {
                     jobs = taken
                 } else {
                     if retired.load(ordering: .relaxed) { break }
-                    jobs = backend.takeAvailable(max: batchSize)
-                    if jobs.isEmpty { break }
+                    jobs = backend.takeAvailable(max: min(batchSize, jobLimit - outstandingJobs), orRegister: wake)
+                    if jobs.isEmpty {
+                        // Wait for whichever comes first: outcomes, or new work for the free slot.
+                        guard let wake, let fd = runner.outcomesFD else { break }
+                        let ready = wake.wait(outcomesFD: fd, milliseconds: 250)
+                        backend.unregister(wake)
+                        wake.drain()
+                        if ready == .outcomes { break }
+                        continue
+                    }
                 }
-                let live = screen(jobs)
+                let live = fromQueue ? screen(jobs) : jobs
                 if live.isEmpty { continue }
+                if fromQueue { backend.inFlight.add(live.count, ordering: .relaxed) }
                 let items = live.map { WorkItem(key: $0.key, operation: $0.operation, deadline: $0.deadline) }
                 switch runner.send(items, behindRunningBatch: !outstanding.isEmpty) {
                 case .sent:
@@ -70,6 +88,7 @@ extension Worker {
             }
             if outstanding.isEmpty {
                 if exiting {
+                    backend.inFlight.subtract(held.count, ordering: .relaxed)
                     for job in held where !job.isDone { scheduler.route(job) }
                     return refused
                 }

@@ -60,6 +60,7 @@ final class Worker: @unchecked Sendable {
         while let jobs = backend.take(max: batchSize, shouldExit: { retired.load(ordering: .relaxed) }) {
             let live = screen(jobs)
             if live.isEmpty { continue }
+            backend.inFlight.add(live.count, ordering: .relaxed)
             current.withLock { $0 = live }
             busySince.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
             let outcomes = runner.run(live.map { WorkItem(key: $0.key, operation: $0.operation, deadline: $0.deadline) }) {
@@ -89,6 +90,7 @@ final class Worker: @unchecked Sendable {
     /// Hands outcomes to the scheduler. Returns true when this worker must leave the pool (the
     /// token has no session for it and other workers remain); the last worker waits and retries.
     func deliver(_ outcomes: [ExecutionOutcome], of jobs: [Job]) -> Bool {
+        backend.inFlight.subtract(jobs.count, ordering: .relaxed)
         guard scheduler.handle(outcomes: outcomes, of: jobs, on: backend) else { return false }
         let others = backend.workers.withLock { $0.filter { $0 !== self && !$0.retired.load(ordering: .relaxed) }.count }
         if others > 0 {
