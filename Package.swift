@@ -51,16 +51,18 @@ let package = Package(
         .target(name: "KeyRegistry", dependencies: ["HSMScheduler", "PKCS11", "SoftCrypto", "Credentials"],
                 swiftSettings: swiftSettings),
         .target(name: "AuditLog", dependencies: ["SoftCrypto"], swiftSettings: swiftSettings),
+        // Key custody: M-of-N quorum ledger on the token, backup/restore/escrow bundles sealed in a vault HSM.
+        .target(name: "Custody", dependencies: ["KeyRegistry", "PKCS11", "SoftCrypto"], swiftSettings: swiftSettings),
         .target(name: "PersonaServices",
                 dependencies: ["PersonaProtos", "RPCCore", "KeyRegistry", "AuditLog", "HSMScheduler",
-                               "SoftCrypto", "Credentials", "Observability"],
+                               "SoftCrypto", "Credentials", "Observability", "Custody"],
                 swiftSettings: swiftSettings),
         .target(name: "PersonaClient", dependencies: ["PersonaProtos", "RPCCore", "RPCTransport", "Credentials", "SoftCrypto"],
                 swiftSettings: swiftSettings),
 
         .target(name: "PersonaServer",
                 dependencies: ["PersonaServices", "RPCTransport", "RPCCore", "HSMScheduler", "PKCS11", "KeyRegistry",
-                               "AuditLog", "Observability", "PersonaProtos", "SoftCrypto"],
+                               "AuditLog", "Observability", "PersonaProtos", "SoftCrypto", "Custody"],
                 swiftSettings: swiftSettings),
 
         // ── Executables ────────────────────────────────────────────────────────
