@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(name: "ServiceEndToEndTests",
                     dependencies: ["PersonaServer", "PersonaServices", "PersonaClient", "PersonaProtos", "RPCCore",
                                    "RPCTransport", "SoftCrypto", "Credentials", "AuditLog", "KeyRegistry", "PKCS11",
-                                   "Observability", "TestSupport"],
+                                   "Observability", "TestSupport", "Custody"],
                     swiftSettings: swiftSettings),
         // Batch issuance end to end against a real personahsmd --dev subprocess (needs `swift build` first).
         .testTarget(name: "IssuanceTests", dependencies: ["PersonaClient", "Credentials", "SoftCrypto", "TestSupport"],

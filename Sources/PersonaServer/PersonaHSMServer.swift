@@ -106,6 +106,7 @@ public final class PersonaHSMServer: Sendable {
         let environment = ServiceEnvironment(registry: registry, scheduler: scheduler, audit: recorder,
                                              authorizer: authorizer, metrics: metrics, logger: logger, limits: limits,
                                              health: health)
+        try installCustody(config: config, backends: backends, registry: registry, environment: environment, now: now)
         let clusters = Dictionary(uniqueKeysWithValues: config.backends.map { ($0.name, $0.cluster) })
         let listen = HostPort(config.listen)!
         let rpc = try RPCServer(

@@ -1,0 +1,23 @@
+// Wiring of key custody at start-up: the quorum ledger lives on the primary cluster's tokens, the
+// custodian reads and restores keys on every node and seals bundles in the vault token named by
+// `custody.vault`, opened here like a backend (module, token, PIN from a file or the environment).
+
+import Custody
+import KeyRegistry
+import PersonaServices
+
+extension PersonaHSMServer {
+    static func installCustody(config: ServerConfig, backends: [OpenedBackend], registry: KeyRegistry,
+                               environment: ServiceEnvironment, now: @escaping @Sendable () -> Int64) throws {
+        let primary = backends.filter { $0.config.cluster == "primary" }.map(\.node)
+        let ledger = config.custody?.quorum.map { QuorumLedger(settings: $0, nodes: primary, now: now) }
+        let custodian = try config.custody?.vault.map { vault -> KeyCustodian in
+            let opened = try OpenedBackend(config: BackendConfig(
+                name: "vault", cluster: "dr", module: vault.module, token: vault.token, pinFile: vault.pinFile,
+                pinEnv: vault.pinEnv, sessions: 1))
+            return KeyCustodian(registry: registry, nodes: backends.map(\.node), vault: BackupVault(node: opened.node),
+                                now: now)
+        }
+        environment.quorum.install(ledger: ledger, custodian: custodian)
+    }
+}
