@@ -49,8 +49,9 @@ enum SoftHSMPartition {
         return files
     }
 
-    /// Writes the files the folder lacks (never overwrites one) with their lock files, then bumps
-    /// the generation. - Returns: the names written.
+    /// Writes the files the folder lacks (never overwrites one), under fresh names and with lock
+    /// files, then bumps the generation.
+    /// - Returns: the image names written.
     static func installMissing(_ files: [String: Data], into folder: String) throws -> [String] {
         var written: [String] = []
         let fm = FileManager.default
@@ -58,13 +59,15 @@ enum SoftHSMPartition {
             guard name.hasSuffix(".object"), name != "token.object", !name.contains("/"), !name.hasPrefix(".") else {
                 throw CustodyError(.invalidArgument, "bundle names an unexpected file \(name)", reason: "NOT_A_BUNDLE")
             }
-            let path = folder + "/" + name
-            guard !fm.fileExists(atPath: path) else { continue }
+            guard !fm.fileExists(atPath: folder + "/" + name) else { continue }
+            // A fresh name: a SoftHSM2 instance that deleted this object still lists its old file
+            // name as indexed and would not load a file that reappears under it.
+            let fresh = UUID().uuidString.lowercased()
+            let path = folder + "/" + fresh + ".object"
             guard fm.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
                 throw CustodyError(.internal, "cannot write \(path)", reason: "PARTITION_WRITE")
             }
-            let lock = folder + "/" + name.dropLast(".object".count) + ".lock"
-            if !fm.fileExists(atPath: lock) { _ = fm.createFile(atPath: lock, contents: Data()) }
+            _ = fm.createFile(atPath: folder + "/" + fresh + ".lock", contents: Data(), attributes: [.posixPermissions: 0o600])
             written.append(name)
         }
         if !written.isEmpty { try bumpGeneration(folder) }

@@ -35,8 +35,10 @@ extension AdminService {
     /// empty (BACKUP, RESTORE, ESCROW_RECOVERY, DESTROY_KEY), or the new policy file as it will
     /// be installed (POLICY_CHANGE).
     static func canonicalRequest(_ kind: QuorumOperationKind, _ bytes: [UInt8]) throws -> [UInt8] {
-        guard !bytes.isEmpty else {
-            throw RPCError(.invalidArgument, "request is empty: propose the exact serialized request",
+        // An empty BackupRequest (every key that allows backup) serializes to zero bytes; only a
+        // policy change needs content.
+        guard !bytes.isEmpty || kind != .policyChange else {
+            throw RPCError(.invalidArgument, "request is empty: propose the new policy file's bytes",
                            details: ErrorDetails(reason: "EMPTY_REQUEST", subject: "request"))
         }
         do {
