@@ -61,14 +61,21 @@ public final class BackupVault: Sendable {
         }
     }
 
+    /// The key labelled `label`; when instances raced to create it, the one with the smallest
+    /// CKA_ID, so that every instance seals and opens with the same key.
     static func findKey(_ label: String, _ session: Session) throws -> ObjectHandle? {
-        try session.findObjects([.objectClass(.secretKey), .string(.label, label)], limit: 1).first
+        var best: (id: [UInt8], handle: ObjectHandle)?
+        for handle in try session.findObjects([.objectClass(.secretKey), .string(.label, label)]) {
+            let id = try session.attribute(.id, of: handle) ?? []
+            if best == nil || id.lexicographicallyPrecedes(best!.id) { best = (id, handle) }
+        }
+        return best?.handle
     }
 
     static func createKey(_ label: String, _ session: Session) throws -> ObjectHandle {
         let id = try session.generateRandom(count: 16)
-        return try session.generateKey(.aes256, options: KeyOptions(id: id, label: label, persistent: true,
-                                                                    allowWrapping: false, secretUsage: .encryptDecrypt))
-            .privateKey
+        let created = try session.generateKey(.aes256, options: KeyOptions(
+            id: id, label: label, persistent: true, allowWrapping: false, secretUsage: .encryptDecrypt)).privateKey
+        return try findKey(label, session) ?? created
     }
 }

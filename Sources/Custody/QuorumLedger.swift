@@ -159,3 +159,13 @@ public final class QuorumLedger: Sendable {
         }
     }
 }
+
+extension QuorumLedger {
+    /// The id of an approved, unexpired, unexecuted `kind` operation bound to `requestSHA256`
+    /// (for operations that arrive without an id, such as a policy file installed before SIGHUP).
+    public func approvedOperation(kind: QuorumOperationKind, requestSHA256: [UInt8]) async throws -> String? {
+        try await pending().first {
+            $0.approved && $0.proposal.kind == kind && $0.proposal.requestSHA256 == requestSHA256.hexString
+        }?.proposal.id
+    }
+}

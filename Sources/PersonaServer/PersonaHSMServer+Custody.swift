@@ -3,8 +3,10 @@
 // `custody.vault`, opened here like a backend (module, token, PIN from a file or the environment).
 
 import Custody
+import Foundation
 import KeyRegistry
 import PersonaServices
+import SoftCrypto
 
 extension PersonaHSMServer {
     static func installCustody(config: ServerConfig, backends: [OpenedBackend], registry: KeyRegistry,
@@ -19,5 +21,8 @@ extension PersonaHSMServer {
                                 now: now)
         }
         environment.quorum.install(ledger: ledger, custodian: custodian)
+        if let policy = FileManager.default.contents(atPath: config.policy) {
+            environment.quorum.installedPolicyDigest = SHA256.hash(Array(policy))
+        }
     }
 }

@@ -20,7 +20,7 @@ struct CustodyBackupEndToEndTests {
     static let token = "e2e-backup"
 
     static func start() async throws -> InProcessServer {
-        try await InProcessServer.start(tokenLabel: token, custody: try CustodyQuorumEndToEndTests.custody())
+        try await InProcessServer.start(tokenLabel: token, custody: try CustodyQuorumEndToEndTests.custody(vault: "e2e-backup-vault"))
     }
 
     /// Proposes `kind` for `request`, has admin and admin2 approve it, and returns the operation id.

@@ -10,6 +10,7 @@ import PersonaClient
 import PersonaProtos
 import PKCS11
 import PersonaServer
+import PersonaServices
 import RPCCore
 import SoftCrypto
 import Testing
@@ -20,7 +21,8 @@ struct CustodyQuorumEndToEndTests {
     static let token = "e2e-quorum"
     static let vault = "e2e-quorum-vault"
 
-    static func custody(ttlSeconds: Double = 600) throws -> CustodyConfig {
+    /// - Parameter vault: the vault token (each suite has its own: suites run concurrently).
+    static func custody(ttlSeconds: Double = 600, vault: String = vault) throws -> CustodyConfig {
         _ = try TestHSM.token(vault)
         return CustodyConfig(
             quorum: QuorumSettings(required: 2, approvers: ["admin", "admin2", "admin3"].map(InProcessServer.identity),
@@ -171,6 +173,41 @@ struct CustodyQuorumEndToEndTests {
                 try await admin.admin.approve(ApproveRequest(operationId: "op-000000000000000000000000",
                                                              requestSha256: op.requestSha256))
             }
+        }
+    }
+
+    @Test("a changed policy file takes effect on reload only under an approved POLICY_CHANGE for its bytes")
+    func policyChange() async throws {
+        try await Self.withServer { server in
+            let admin = try server.connect(as: "admin")
+            let verifier = try server.connect(as: "verifier")
+            _ = try await verifier.health.check(HealthCheckRequest())
+            // The new policy drops the verifier identity.
+            let policy = AccessPolicy(roles: AccessPolicy.standardRoles(), identities: Dictionary(uniqueKeysWithValues:
+                (InProcessServer.roles.filter { $0 != "verifier" } + InProcessServer.extraAdmins).map {
+                    (InProcessServer.identity($0), [InProcessServer.extraAdmins.contains($0) ? "admin" : $0])
+                }))
+            let bytes = Array(try JSONEncoder().encode(policy))
+            try Data(bytes).write(to: URL(fileURLWithPath: server.server.config.policy))
+            #expect(await server.server.reloadPolicyUnderQuorum() == false, "an unapproved change was installed")
+            _ = try await verifier.health.check(HealthCheckRequest())
+
+            let op = try await admin.admin.proposeOperation(ProposeOperationRequest(operation: .policyChange,
+                                                                                    request: bytes))
+            #expect(op.requestSha256 == SHA256.hash(bytes))
+            _ = try await admin.admin.approve(ApproveRequest(operationId: op.operationId, requestSha256: op.requestSha256))
+            #expect(await server.server.reloadPolicyUnderQuorum() == false, "one approval installed a policy")
+            _ = try await server.connect(as: "admin3").admin.approve(ApproveRequest(operationId: op.operationId,
+                                                                                   requestSha256: op.requestSha256))
+            #expect(await server.server.reloadPolicyUnderQuorum())
+            await expectStatus(.permissionDenied, "verifier after the approved policy change") {
+                try await verifier.health.check(HealthCheckRequest())
+            }
+            let record = try await AuditFile.waitFor(path: server.auditPath) { record in
+                let extra = record["extra"] as? [String: Any]
+                return extra?["quorum_kind"] as? String == "policy-change" && extra?["quorum_operation"] as? String == op.operationId
+            }
+            #expect(record != nil, "no audit record of the policy change")
         }
     }
 }

@@ -22,6 +22,8 @@ public final class QuorumGate: Sendable {
     }
 
     private let installed = Mutex(Installed())
+    /// SHA-256 of the policy file in force (so a SIGHUP with an unchanged file needs no approval).
+    private let policyDigest = Mutex<[UInt8]>([])
 
     public init() {}
 
@@ -31,6 +33,12 @@ public final class QuorumGate: Sendable {
     }
 
     public var ledger: QuorumLedger? { installed.withLock { $0.ledger } }
+
+    /// SHA-256 of the access policy file in force.
+    public var installedPolicyDigest: [UInt8] {
+        get { policyDigest.withLock { $0 } }
+        set { policyDigest.withLock { $0 = newValue } }
+    }
     public var custodian: KeyCustodian? { installed.withLock { $0.custodian } }
 
     func requireLedger() throws -> QuorumLedger {
