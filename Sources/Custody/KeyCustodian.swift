@@ -22,11 +22,17 @@ public final class KeyCustodian: Sendable {
     let nodes: [TokenNode]
     let vault: BackupVault
     let now: @Sendable () -> Int64
+    /// The SoftHSM2 config (SOFTHSM2_CONF) the nodes' module was loaded with, for partition images.
+    let softHSMConfig: String?
 
     /// - Parameters:
     ///   - nodes: every HSM node of the server (primary first).
     ///   - vault: where the sealing keys live.
-    public init(registry: KeyRegistry, nodes: [TokenNode], vault: BackupVault, now: @escaping @Sendable () -> Int64) {
+    ///   - softHSMConfig: SOFTHSM2_CONF of the nodes' module (nil: not SoftHSM2; partition images
+    ///     are then refused).
+    public init(registry: KeyRegistry, nodes: [TokenNode], vault: BackupVault, softHSMConfig: String?,
+                now: @escaping @Sendable () -> Int64) {
+        self.softHSMConfig = softHSMConfig
         self.registry = registry
         self.nodes = nodes.sorted { ($0.cluster == "primary" ? 0 : 1) < ($1.cluster == "primary" ? 0 : 1) }
         self.vault = vault
@@ -68,6 +74,7 @@ public final class KeyCustodian: Sendable {
         var metadata: [String: Data] = [:]
         for record in records { metadata[record.name] = try encoder.encode(record) }
         var lastError: (any Error)?
+        let conf = softHSMConfig
         for node in nodes {
             let image: (serial: String, files: [String: Data])
             do {
@@ -77,7 +84,8 @@ public final class KeyCustodian: Sendable {
                                            reason: "MATERIAL_MISSING")
                     }
                     let serial = try session.module.tokenInfo(slot: session.slot).serialNumber
-                    return (serial, try SoftHSMPartition.objectFiles(in: try SoftHSMPartition.folder(serial: serial)))
+                    let folder = try SoftHSMPartition.folder(serial: serial, conf: conf)
+                    return (serial, try SoftHSMPartition.objectFiles(in: folder))
                 }
             } catch let error as CustodyError where error.reason == "MATERIAL_MISSING" {
                 lastError = error
@@ -125,6 +133,7 @@ public final class KeyCustodian: Sendable {
         let serial = bundle.header.partitionSerial
         let wanted = decision.restore.flatMap(\.liveMaterial)
         let files = payload.partitionFiles
+        let conf = softHSMConfig
         try await target.withSession { session in
             let actual = try session.module.tokenInfo(slot: session.slot).serialNumber
             guard actual == serial else {
@@ -132,7 +141,8 @@ public final class KeyCustodian: Sendable {
                                    + "\(target.name) is partition \(actual). SoftHSM2 images restore only into their "
                                    + "own partition or a clone of it", reason: "WRONG_PARTITION")
             }
-            try Self.materialise(files, wanted: wanted, folder: try SoftHSMPartition.folder(serial: serial), session: session)
+            try Self.materialise(files, wanted: wanted, folder: try SoftHSMPartition.folder(serial: serial, conf: conf),
+                                 session: session)
         }
         let store = TokenKeyStore(nodes: nodes)
         let encoder = JSONEncoder()

@@ -10,10 +10,9 @@ import Glibc
 
 /// Reads and writes a SoftHSM2 token folder.
 enum SoftHSMPartition {
-    /// The folder of the token with `serial`, found through the SOFTHSM2_CONF in force.
-    static func folder(serial: String) throws -> String {
-        guard let conf = getenv("SOFTHSM2_CONF").map({ String(cString: $0) }),
-              let text = try? String(contentsOfFile: conf, encoding: .utf8) else {
+    /// The folder of the token with `serial`, found through the SoftHSM2 config `conf`.
+    static func folder(serial: String, conf: String?) throws -> String {
+        guard let conf, let text = try? String(contentsOfFile: conf, encoding: .utf8) else {
             throw CustodyError(.failedPrecondition, "partition backup needs SoftHSM2 with SOFTHSM2_CONF set",
                                reason: "PARTITION_UNSUPPORTED")
         }

@@ -17,8 +17,12 @@ extension PersonaHSMServer {
             let opened = try OpenedBackend(config: BackendConfig(
                 name: "vault", cluster: "dr", module: vault.module, token: vault.token, pinFile: vault.pinFile,
                 pinEnv: vault.pinEnv, sessions: 1))
+            // SoftHSM2 reads SOFTHSM2_CONF once, when the module loads (a backend's `environment`
+            // sets it before that): capture it now for partition images.
+            let conf = backends.first?.config.environment?["SOFTHSM2_CONF"]
+                ?? getenv("SOFTHSM2_CONF").map { String(cString: $0) }
             return KeyCustodian(registry: registry, nodes: backends.map(\.node), vault: BackupVault(node: opened.node),
-                                now: now)
+                                softHSMConfig: conf, now: now)
         }
         environment.quorum.install(ledger: ledger, custodian: custodian)
         if let policy = FileManager.default.contents(atPath: config.policy) {
