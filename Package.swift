@@ -151,6 +151,9 @@ let package = Package(
         // Hostile input against personahsmd as a child process (hand-made frames from Tests/interop/breaker_*.py).
         .testTarget(name: "AbuseTests", dependencies: ["TestSupport", "personahsmd", "personahsm"],
                     swiftSettings: swiftSettings),
+        // The quorum ledger and bundle format against a real SoftHSM2 token, without a server.
+        .testTarget(name: "CustodyTests", dependencies: ["Custody", "KeyRegistry", "PKCS11", "SoftCrypto", "TestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "SoftCrypto", "COpenSSL"],
                     swiftSettings: swiftSettings),
     ]
