@@ -85,7 +85,14 @@ extension ServiceEnvironment {
     /// Without one, only a dev-mode server lets destruction through (the waiting period still applies).
     public func requireQuorum(forDestruction request: ScheduleDestructionRequest, context: ServerContext) async throws {
         guard quorum.ledger != nil || !limits.devMode else { return }
-        try await consumeQuorum(.destroyKey, operationID: context.metadata[QuorumGate.operationMetadataKey] ?? "",
+        let id = context.metadata[QuorumGate.operationMetadataKey] ?? ""
+        if id.isEmpty, quorum.ledger != nil {
+            throw RPCError(.failedPrecondition, "ScheduleDestruction needs an approved DESTROY_KEY operation for this exact "
+                           + "request, named in call metadata \(QuorumGate.operationMetadataKey) (CLI: personahsm admin "
+                           + "propose destroy-key, admin approve, then admin destroy --operation OP-ID)",
+                           details: ErrorDetails(reason: "QUORUM_REQUIRED"))
+        }
+        try await consumeQuorum(.destroyKey, operationID: id,
                                 digestInput: request.serializedBytes(), keyName: request.name, context: context)
     }
 }
