@@ -69,6 +69,7 @@ extension QuorumLedger {
 
     /// Runs `body` atomically on the first node that answers, then copies the objects it wrote to
     /// the other nodes (best effort: a node that is down catches up when the partition is cloned).
+    /// `body` returns what it wrote as (label, value); an empty value means it deleted the label.
     func writeReturning<T: Sendable>(_ body: @escaping @Sendable (Session) throws -> (T, [(String, [UInt8])]))
         async throws -> T
     {
@@ -90,7 +91,11 @@ extension QuorumLedger {
             for other in nodes[(index + 1)...] {
                 _ = try? await other.withSession { session in
                     for entry in entries {
-                        _ = try session.storeData(entry.value, application: Self.application, label: entry.label)
+                        if entry.value.isEmpty {
+                            try session.deleteData(application: Self.application, label: entry.label)
+                        } else {
+                            _ = try session.storeData(entry.value, application: Self.application, label: entry.label)
+                        }
                     }
                 }
             }
@@ -101,7 +106,29 @@ extension QuorumLedger {
     }
 }
 
-/// A labelled blob crossing the node queue.
+extension QuorumLedger {
+    /// How long an expired operation's objects stay on the token (the audit log keeps the history).
+    static let retentionMillis: Int64 = 86_400_000
+
+    /// Deletes the objects of operations that expired more than a day before `nowMillis`.
+    /// - Returns: the deleted labels (mirrored to the other nodes as deletions).
+    static func prune(session: Session, nowMillis: Int64) throws -> [(String, [UInt8])] {
+        let labels = try session.dataLabels(application: application)
+        var deleted: [(String, [UInt8])] = []
+        for label in labels where isProposalLabel(label) {
+            guard let blob = try session.readData(application: application, label: label),
+                  let proposal = try? JSONDecoder().decode(QuorumProposal.self, from: Data(blob)),
+                  proposal.expiresMillis + retentionMillis < nowMillis else { continue }
+            for entry in labels where entry == label || entry.hasPrefix(label + ":") {
+                try session.deleteData(application: application, label: entry)
+                deleted.append((entry, []))
+            }
+        }
+        return deleted
+    }
+}
+
+/// A labelled blob crossing the node queue (an empty value: the label was deleted).
 struct Entry: Sendable {
     var label: String
     var value: [UInt8]

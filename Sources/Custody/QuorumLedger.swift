@@ -47,8 +47,9 @@ public final class QuorumLedger: Sendable {
                                       expiresMillis: created + settings.ttlMillis)
         let value = try Self.encode(proposal)
         try await write { session in
+            let pruned = try Self.prune(session: session, nowMillis: created)
             _ = try session.storeData(value, application: Self.application, label: Self.label(proposal.id))
-            return [(Self.label(proposal.id), value)]
+            return pruned + [(Self.label(proposal.id), value)]
         }
         return QuorumStatus(proposal: proposal, approvals: [], executed: false, settings: settings, nowMillis: created)
     }

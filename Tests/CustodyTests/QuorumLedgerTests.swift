@@ -96,6 +96,12 @@ struct QuorumLedgerTests {
         }
         #expect(try await ledger.pending().contains { $0.proposal.id == id } == false)
         #expect(try await ledger.approvedOperation(kind: .destroyKey, requestSHA256: digest) == nil)
+        // A day after expiry, the next proposal prunes the operation's objects from the token.
+        clock.advance(seconds: 86_401)
+        _ = try await ledger.propose(kind: .backup, requestSHA256: digest, proposer: "bob", justification: "")
+        await Self.expectCustody("OPERATION_NOT_FOUND") { _ = try await ledger.status(id: id) }
+        let session = try TestHSM.token("custody-ledger").openSession()
+        #expect(try session.dataLabels(application: QuorumLedger.application).contains { $0.hasPrefix("op:\(id)") } == false)
         await Self.expectCustody("BAD_OPERATION_ID") { _ = try await ledger.status(id: "op:evil") }
         await Self.expectCustody("OPERATION_NOT_FOUND") { _ = try await ledger.status(id: "op-0000") }
         await Self.expectCustody("QUORUM_REQUIRED") {
