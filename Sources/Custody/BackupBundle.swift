@@ -32,6 +32,8 @@ struct BundlePayload: Codable {
     /// The source partition's object files by file name, as the token stores them (private and
     /// secret key values encrypted under the token's key).
     var partitionFiles: [String: Data]
+    /// The keys the token could wrap, for restores into another partition.
+    var wrapped: WrappedMaterial?
 }
 
 /// A parsed bundle.

@@ -75,8 +75,9 @@ public final class KeyCustodian: Sendable {
         for record in records { metadata[record.name] = try encoder.encode(record) }
         var lastError: (any Error)?
         let conf = softHSMConfig
+        let vaultKey = try await vault.transportPublicKey()
         for node in nodes {
-            let image: (serial: String, files: [String: Data])
+            let image: (serial: String, files: [String: Data], wrapped: WrappedMaterial?)
             do {
                 image = try await node.withSession { session in
                     for (id, objectClass) in wanted where try session.findKey(id: id, objectClass: objectClass) == nil {
@@ -84,8 +85,10 @@ public final class KeyCustodian: Sendable {
                                            reason: "MATERIAL_MISSING")
                     }
                     let serial = try session.module.tokenInfo(slot: session.slot).serialNumber
+                    let wrapped = try Self.wrapMaterial(wanted, session: session, vaultModulus: vaultKey.modulus,
+                                                        vaultExponent: vaultKey.exponent)
                     let folder = try SoftHSMPartition.folder(serial: serial, conf: conf)
-                    return (serial, try SoftHSMPartition.objectFiles(in: folder))
+                    return (serial, try SoftHSMPartition.objectFiles(in: folder), wrapped)
                 }
             } catch let error as CustodyError where error.reason == "MATERIAL_MISSING" {
                 lastError = error
@@ -101,7 +104,8 @@ public final class KeyCustodian: Sendable {
                                       sealKeyLabel: escrow ? BackupVault.escrowKeyLabel : BackupVault.backupKeyLabel,
                                       keys: records.map(\.name))
             let aad = try BackupBundle.associatedData(for: header)
-            let payload = Array(try encoder.encode(BundlePayload(metadata: metadata, partitionFiles: image.files)))
+            let payload = Array(try encoder.encode(BundlePayload(metadata: metadata, partitionFiles: image.files,
+                                                                   wrapped: image.wrapped)))
             let sealed = try await vault.seal(payload, aad: aad, keyLabel: header.sealKeyLabel)
             return BackupBundle(header: header, sealed: sealed, associatedData: aad)
         }
@@ -134,15 +138,16 @@ public final class KeyCustodian: Sendable {
         let wanted = decision.restore.flatMap(\.liveMaterial)
         let files = payload.partitionFiles
         let conf = softHSMConfig
-        try await target.withSession { session in
-            let actual = try session.module.tokenInfo(slot: session.slot).serialNumber
-            guard actual == serial else {
-                throw CustodyError(.failedPrecondition, "the bundle holds an image of partition \(serial); node "
-                                   + "\(target.name) is partition \(actual). SoftHSM2 images restore only into their "
-                                   + "own partition or a clone of it", reason: "WRONG_PARTITION")
+        let actual = try await target.withSession { session in try session.module.tokenInfo(slot: session.slot).serialNumber }
+        if actual == serial {
+            // The bundle's own partition (or a clone): put its encrypted object files back.
+            try await target.withSession { session in
+                try Self.materialise(files, wanted: wanted, folder: try SoftHSMPartition.folder(serial: serial, conf: conf),
+                                     session: session)
             }
-            try Self.materialise(files, wanted: wanted, folder: try SoftHSMPartition.folder(serial: serial, conf: conf),
-                                 session: session)
+        } else {
+            // Another partition: only wrapped material can move there.
+            try await restoreWrapped(payload.wrapped, wanted: wanted, target: target, partition: serial)
         }
         let store = TokenKeyStore(nodes: nodes)
         let encoder = JSONEncoder()
