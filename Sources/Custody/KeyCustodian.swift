@@ -87,8 +87,19 @@ public final class KeyCustodian: Sendable {
                     let serial = try session.module.tokenInfo(slot: session.slot).serialNumber
                     let wrapped = try Self.wrapMaterial(wanted, session: session, vaultModulus: vaultKey.modulus,
                                                         vaultExponent: vaultKey.exponent)
-                    let folder = try SoftHSMPartition.folder(serial: serial, conf: conf)
-                    return (serial, try SoftHSMPartition.objectFiles(in: folder), wrapped)
+                    do {
+                        let folder = try SoftHSMPartition.folder(serial: serial, conf: conf)
+                        return (serial, try SoftHSMPartition.objectFiles(in: folder), wrapped)
+                    } catch let error as CustodyError where error.reason == "PARTITION_UNSUPPORTED" {
+                        // Not SoftHSM2: wrapped keys only, and every key must have been wrapped.
+                        let covered = Set((wrapped?.entries ?? []).map { Array($0.id) })
+                        guard wanted.allSatisfy({ covered.contains($0.0) }) else {
+                            throw CustodyError(.failedPrecondition, "some keys cannot be wrapped by this token and "
+                                               + "there is no partition image to carry them; back them up with the HSM "
+                                               + "vendor's cluster backup", reason: "NOT_WRAPPABLE", cause: error)
+                        }
+                        return (serial, [:], wrapped)
+                    }
                 }
             } catch let error as CustodyError where error.reason == "MATERIAL_MISSING" {
                 lastError = error
@@ -139,7 +150,7 @@ public final class KeyCustodian: Sendable {
         let files = payload.partitionFiles
         let conf = softHSMConfig
         let actual = try await target.withSession { session in try session.module.tokenInfo(slot: session.slot).serialNumber }
-        if actual == serial {
+        if actual == serial && !files.isEmpty {
             // The bundle's own partition (or a clone): put its encrypted object files back.
             try await target.withSession { session in
                 try Self.materialise(files, wanted: wanted, folder: try SoftHSMPartition.folder(serial: serial, conf: conf),
