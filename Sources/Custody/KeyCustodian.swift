@@ -39,6 +39,9 @@ public final class KeyCustodian: Sendable {
         self.now = now
     }
 
+    /// Whether `name` is one of the nodes a restore can target.
+    public func hasNode(_ name: String) -> Bool { nodes.contains { $0.name == name } }
+
     /// The records a backup of `names` covers: every key that allows backup when `names` is empty.
     /// - Throws: NOT_FOUND for an unknown name, FAILED_PRECONDITION for a key created without
     ///   `allow_backup`.

@@ -41,6 +41,10 @@ public struct AdminService: AdminServiceHandler {
         let custodian = try environment.quorum.requireCustodian()
         try environment.health.requireHSM()
         let bundle = try mappedSync { try BackupBundle(serialized: request.bundle) }
+        guard request.backend.isEmpty || custodian.hasNode(request.backend) else {
+            throw RPCError(.notFound, "no backend \(request.backend)",
+                           details: ErrorDetails(reason: "BACKEND_NOT_FOUND", subject: "backend"))
+        }
         var unsigned = request
         unsigned.operationId = ""
         // Escrow bundles hold the per-credential master keys: their recovery is its own operation.
