@@ -1,6 +1,7 @@
 // `personahsm admin …`: the M-of-N quorum flow and the custody operations it guards.
 //
 //   propose backup|restore|escrow-recovery|destroy-key|policy-change …  → an operation id
+//   digest  (same arguments as propose, offline)                         → the SHA-256 to expect
 //   approve OP-ID [--sha256 HEX]                                        → one approval
 //   pending                                                             → what awaits approval
 //   backup --operation OP-ID --out FILE [--key NAME …]
@@ -20,7 +21,7 @@ import SoftCrypto
 enum AdminCommands {
     static var group: Command {
         Command("admin", summary: "Quorum approvals, backup, restore, escrow recovery and destruction", subcommands: [
-            propose, approve, pending, backup, restore, destroy,
+            propose, digest, approve, pending, backup, restore, destroy,
         ])
     }
 
@@ -46,6 +47,25 @@ enum AdminCommands {
                     operation: operation, request: request, justification: args.value("justification") ?? ""),
                     options: options(args))
                 printStatus(status, args)
+            }
+        }
+    }
+
+    /// Offline: the SHA-256 an approver should see for a request, computed locally from the same
+    /// options `propose` takes, to compare with `pending` and pass to `approve --sha256`.
+    static var digest: Command {
+        Command("digest", summary: "Print the SHA-256 of a request, computed locally (to check before approving)",
+                usage: "backup|restore|escrow-recovery|destroy-key|policy-change [NAME] [options]",
+                options: requestOptions + [.flag("json", help: "Print JSON.")]) { args in
+            do {
+                let kind = try args.positional(0, "operation (backup, restore, escrow-recovery, destroy-key, policy-change)")
+                let (_, request) = try proposedRequest(kind, args)
+                let hex = SHA256.hash(request).hexString
+                if args.flag("json") { Output.json(["operation": kind, "request_sha256": hex]) } else { Output.line(hex) }
+                return ExitCode.success
+            } catch let error as LocalFileError {
+                Output.error("error: \(error)")
+                return ExitCode.io
             }
         }
     }
