@@ -15,10 +15,13 @@ extension BackupVault {
     func transportPublicKey() async throws -> (modulus: [UInt8], exponent: [UInt8]) {
         do {
             return try await node.withSession { session in
-                let found = try session.findObjects([.objectClass(.publicKey), .string(.label, Self.transportKeyLabel)],
-                                                    limit: 1).first
-                let publicKey = try found ?? session.generateTransportKeyPair(label: Self.transportKeyLabel,
-                                                                              persistent: true).publicKey!
+                if try Self.transportKey(.publicKey, session) == nil {
+                    _ = try session.generateTransportKeyPair(label: Self.transportKeyLabel,
+                                                             id: try session.generateRandom(count: 16), persistent: true)
+                }
+                guard let publicKey = try Self.transportKey(.publicKey, session) else {
+                    throw CustodyError(.internal, "the vault transport key vanished", reason: "VAULT_KEY_INVALID")
+                }
                 guard let modulus = try session.attribute(.modulus, of: publicKey),
                       let exponent = try session.attribute(.publicExponent, of: publicKey) else {
                     throw CustodyError(.internal, "the vault transport key has no modulus", reason: "VAULT_KEY_INVALID")
@@ -38,8 +41,7 @@ extension BackupVault {
     func rewrap(_ transportKey: [UInt8], modulus: [UInt8], exponent: [UInt8]) async throws -> [UInt8] {
         do {
             return try await node.withSession { session in
-                guard let privateKey = try session.findObjects([.objectClass(.privateKey),
-                                                                .string(.label, Self.transportKeyLabel)], limit: 1).first else {
+                guard let privateKey = try Self.transportKey(.privateKey, session) else {
                     throw CustodyError(.failedPrecondition, "the vault has no transport key: this bundle was made by "
                                        + "another vault", reason: "VAULT_KEY_MISSING")
                 }
@@ -56,5 +58,16 @@ extension BackupVault {
             throw CustodyError(.dataLoss, "the vault could not open the bundle's transport key", reason: "BUNDLE_INTEGRITY",
                                cause: error)
         }
+    }
+
+    /// The `objectClass` half of the vault's transport pair; when instances raced to create it,
+    /// the pair with the smallest CKA_ID, so that every instance uses the same one.
+    static func transportKey(_ objectClass: ObjectClass, _ session: Session) throws -> ObjectHandle? {
+        var best: (id: [UInt8], handle: ObjectHandle)?
+        for handle in try session.findObjects([.objectClass(objectClass), .string(.label, transportKeyLabel)]) {
+            let id = try session.attribute(.id, of: handle) ?? []
+            if best == nil || id.lexicographicallyPrecedes(best!.id) { best = (id, handle) }
+        }
+        return best?.handle
     }
 }

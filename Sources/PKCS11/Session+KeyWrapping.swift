@@ -66,12 +66,15 @@ extension Session {
 
     /// Generates an RSA-3072 key pair for key transport: the public half wraps, the private half
     /// (sensitive, never extractable) unwraps.
-    public func generateTransportKeyPair(label: String, persistent: Bool) throws(PKCS11Error) -> KeyHandles {
+    /// - Parameter id: CKA_ID of both halves (lets racing creators agree on one pair).
+    public func generateTransportKeyPair(label: String, id: [UInt8] = [], persistent: Bool) throws(PKCS11Error) -> KeyHandles {
         let publicTemplate: [Attribute] = [.objectClass(.publicKey), .keyType(.rsa), .bool(.token, persistent),
+                                           .bytes(.id, id),
                                            .string(.label, label), .bool(.private, false), .bool(.wrap, true),
                                            .bool(.encrypt, false), .bool(.verify, false),
                                            .ulong(.modulusBits, 3072), .bytes(.publicExponent, [1, 0, 1])]
         let privateTemplate: [Attribute] = [.objectClass(.privateKey), .keyType(.rsa), .bool(.token, persistent),
+                                            .bytes(.id, id),
                                             .string(.label, label), .bool(.private, true), .bool(.sensitive, true),
                                             .bool(.extractable, false), .bool(.unwrap, true), .bool(.decrypt, false),
                                             .bool(.sign, false)]
