@@ -109,6 +109,28 @@ struct QuorumLedgerTests {
         }
     }
 
+    @Test("writes reach every node: a ledger over the second node alone sees proposal, approvals and execution")
+    func mirroredToEveryNode() async throws {
+        let clock = Clock()
+        let first = TokenNode(name: "m1", cluster: "primary", token: try TestHSM.token("custody-ledger-m1"),
+                              pin: try TestHSM.pin())
+        let second = TokenNode(name: "m2", cluster: "primary", token: try TestHSM.token("custody-ledger-m2"),
+                               pin: try TestHSM.pin())
+        let now: @Sendable () -> Int64 = { clock.millis.load(ordering: .relaxed) }
+        let both = QuorumLedger(settings: Self.settings, nodes: [first, second], now: now)
+        let secondOnly = QuorumLedger(settings: Self.settings, nodes: [second], now: now)
+        let digest = SHA256.hash(Array("mirrored".utf8))
+        let id = try await both.propose(kind: .restore, requestSHA256: digest, proposer: "bob", justification: "").proposal.id
+        _ = try await both.approve(id: id, requestSHA256: digest, identity: "alice")
+        _ = try await both.approve(id: id, requestSHA256: digest, identity: "carol")
+        let seen = try await secondOnly.status(id: id)
+        #expect(seen.approved && seen.approvers == ["alice", "carol"] && seen.proposal.proposer == "bob")
+        _ = try await both.consume(id: id, kind: .restore, requestSHA256: digest, executor: "bob")
+        await Self.expectCustody("ALREADY_EXECUTED") {
+            _ = try await secondOnly.consume(id: id, kind: .restore, requestSHA256: digest, executor: "bob")
+        }
+    }
+
     @Test("settings: inconsistent rules are described")
     func settings() {
         #expect(QuorumSettings(required: 3, approvers: ["a", "b"]).problem?.contains("exceeds") == true)
