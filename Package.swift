@@ -51,16 +51,18 @@ let package = Package(
         .target(name: "KeyRegistry", dependencies: ["HSMScheduler", "PKCS11", "SoftCrypto", "Credentials"],
                 swiftSettings: swiftSettings),
         .target(name: "AuditLog", dependencies: ["SoftCrypto"], swiftSettings: swiftSettings),
+        // Key custody: M-of-N quorum ledger on the token, backup/restore/escrow bundles sealed in a vault HSM.
+        .target(name: "Custody", dependencies: ["KeyRegistry", "PKCS11", "SoftCrypto"], swiftSettings: swiftSettings),
         .target(name: "PersonaServices",
                 dependencies: ["PersonaProtos", "RPCCore", "KeyRegistry", "AuditLog", "HSMScheduler",
-                               "SoftCrypto", "Credentials", "Observability"],
+                               "SoftCrypto", "Credentials", "Observability", "Custody"],
                 swiftSettings: swiftSettings),
         .target(name: "PersonaClient", dependencies: ["PersonaProtos", "RPCCore", "RPCTransport", "Credentials", "SoftCrypto"],
                 swiftSettings: swiftSettings),
 
         .target(name: "PersonaServer",
                 dependencies: ["PersonaServices", "RPCTransport", "RPCCore", "HSMScheduler", "PKCS11", "KeyRegistry",
-                               "AuditLog", "Observability", "PersonaProtos", "SoftCrypto"],
+                               "AuditLog", "Observability", "PersonaProtos", "SoftCrypto", "Custody"],
                 swiftSettings: swiftSettings),
 
         // ── Executables ────────────────────────────────────────────────────────
@@ -141,13 +143,16 @@ let package = Package(
         .testTarget(name: "ServiceEndToEndTests",
                     dependencies: ["PersonaServer", "PersonaServices", "PersonaClient", "PersonaProtos", "RPCCore",
                                    "RPCTransport", "SoftCrypto", "Credentials", "AuditLog", "KeyRegistry", "PKCS11",
-                                   "Observability", "TestSupport"],
+                                   "Observability", "TestSupport", "Custody"],
                     swiftSettings: swiftSettings),
         // Batch issuance end to end against a real personahsmd --dev subprocess (needs `swift build` first).
         .testTarget(name: "IssuanceTests", dependencies: ["PersonaClient", "Credentials", "SoftCrypto", "TestSupport"],
                     swiftSettings: swiftSettings),
         // Hostile input against personahsmd as a child process (hand-made frames from Tests/interop/breaker_*.py).
         .testTarget(name: "AbuseTests", dependencies: ["TestSupport", "personahsmd", "personahsm"],
+                    swiftSettings: swiftSettings),
+        // The quorum ledger and bundle format against a real SoftHSM2 token, without a server.
+        .testTarget(name: "CustodyTests", dependencies: ["Custody", "KeyRegistry", "PKCS11", "SoftCrypto", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "SoftCrypto", "COpenSSL"],
                     swiftSettings: swiftSettings),

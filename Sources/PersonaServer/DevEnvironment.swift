@@ -3,6 +3,7 @@
 // certificate and one client certificate per shipped role, a policy and a config file. Later runs
 // reuse what exists, so keys and audit history survive restarts.
 
+import Custody
 import Foundation
 import PKCS11
 import PersonaServices
@@ -22,6 +23,9 @@ public enum DevEnvironment {
 
     /// The SoftHSM2 token label of the embedded default.
     public static let tokenLabel = "personahsm-dev"
+    /// The SoftHSM2 token that holds the backup and escrow sealing keys (survives a wipe of the
+    /// key token).
+    public static let vaultTokenLabel = "personahsm-vault"
 
     /// Makes whatever is missing under `root` and returns the config path.
     /// - Parameters:
@@ -55,7 +59,11 @@ public enum DevEnvironment {
                 backends: [BackendConfig(name: "softhsm-1", cluster: "primary", module: DevToken.defaultModulePath,
                                          token: tokenLabel, pinFile: "hsm/user.pin", pinEnv: nil, sessions: 2,
                                          environment: ["SOFTHSM2_CONF": hsm + "/softhsm2.conf"])],
-                dev: true)
+                dev: true,
+                custody: CustodyConfig(
+                    quorum: QuorumSettings(required: 2, approvers: clients.filter { $0.role == "admin" }.map(\.uri)),
+                    vault: VaultConfig(module: DevToken.defaultModulePath, token: vaultTokenLabel,
+                                       pinFile: "hsm/user.pin", pinEnv: nil)))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try encoder.encode(config).write(to: URL(fileURLWithPath: configPath))

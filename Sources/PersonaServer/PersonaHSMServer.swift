@@ -26,6 +26,8 @@ public final class PersonaHSMServer: Sendable {
     let rpc: RPCServer
     let ops: OpsHTTPServer
     let maintenance: Task<Void, Never>
+    /// Quorum ledger and custodian (policy changes go through it on SIGHUP).
+    let quorum: QuorumGate
 
     /// The bound RPC port.
     public var port: Int { rpc.port }
@@ -34,7 +36,7 @@ public final class PersonaHSMServer: Sendable {
 
     private init(config: ServerConfig, logger: JSONLogger, metrics: MetricsRegistry, registry: KeyRegistry,
                  scheduler: HSMScheduler, audit: AuditLog, authorizer: Authorizer, rpc: RPCServer, ops: OpsHTTPServer,
-                 maintenance: Task<Void, Never>) {
+                 maintenance: Task<Void, Never>, quorum: QuorumGate) {
         self.config = config
         self.logger = logger
         self.metrics = metrics
@@ -45,6 +47,7 @@ public final class PersonaHSMServer: Sendable {
         self.rpc = rpc
         self.ops = ops
         self.maintenance = maintenance
+        self.quorum = quorum
     }
 
     /// Starts everything `config` describes.
@@ -111,6 +114,7 @@ public final class PersonaHSMServer: Sendable {
         let environment = ServiceEnvironment(registry: registry, scheduler: scheduler, audit: recorder,
                                              authorizer: authorizer, metrics: metrics, logger: logger, limits: limits,
                                              health: health)
+        try installCustody(config: config, backends: backends, registry: registry, environment: environment, now: now)
         let clusters = Dictionary(uniqueKeysWithValues: config.backends.map { ($0.name, $0.cluster) })
         let listen = HostPort(config.listen)!
         let rpc = try RPCServer(
@@ -144,7 +148,7 @@ public final class PersonaHSMServer: Sendable {
                                             "backends": .int(Int64(backends.count)), "dev": .bool(config.dev)])
         return PersonaHSMServer(config: config, logger: logger, metrics: metrics, registry: registry,
                                 scheduler: scheduler, audit: audit, authorizer: authorizer, rpc: rpc, ops: ops,
-                                maintenance: maintenance)
+                                maintenance: maintenance, quorum: environment.quorum)
     }
 
     /// SIGHUP: reload TLS credentials (CRL included) and the access policy. Open connections
@@ -155,6 +159,10 @@ public final class PersonaHSMServer: Sendable {
             logger.info("TLS credentials reloaded")
         } catch {
             logger.error("TLS reload failed; keeping the old credentials", ["error": .string("\(error)")])
+        }
+        if quorum.ledger != nil {
+            Task { await reloadPolicyUnderQuorum() }
+            return
         }
         do {
             authorizer.replacePolicy(try AccessPolicy.load(path: config.policy))

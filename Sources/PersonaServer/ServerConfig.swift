@@ -145,15 +145,17 @@ public struct ServerConfig: Codable, Hashable, Sendable {
     public var logLevel: String
     /// Dev mode allows plaintext key import and short destruction waits.
     public var dev: Bool
+    /// M-of-N quorum and backup vault (docs/CONFIG.md, docs/SECURITY.md).
+    public var custody: CustodyConfig?
 
     enum CodingKeys: String, CodingKey {
-        case listen, tls, policy, audit, backends, tuning, dev
+        case listen, tls, policy, audit, backends, tuning, dev, custody
         case opsListen = "ops_listen", logLevel = "log_level"
     }
 
     public init(listen: String, opsListen: String, tls: TLSConfig, policy: String, audit: AuditConfig,
                 backends: [BackendConfig], tuning: TuningConfig = TuningConfig(), logLevel: String = "info",
-                dev: Bool = false) {
+                dev: Bool = false, custody: CustodyConfig? = nil) {
         self.listen = listen
         self.opsListen = opsListen
         self.tls = tls
@@ -163,6 +165,7 @@ public struct ServerConfig: Codable, Hashable, Sendable {
         self.tuning = tuning
         self.logLevel = logLevel
         self.dev = dev
+        self.custody = custody
     }
 
     public init(from decoder: any Decoder) throws {
@@ -176,6 +179,7 @@ public struct ServerConfig: Codable, Hashable, Sendable {
         tuning = try c.decodeIfPresent(TuningConfig.self, forKey: .tuning) ?? TuningConfig()
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? "info"
         dev = try c.decodeIfPresent(Bool.self, forKey: .dev) ?? false
+        custody = try c.decodeIfPresent(CustodyConfig.self, forKey: .custody)
     }
 
     /// Reads the file, applies environment overrides, resolves relative paths against the
@@ -219,6 +223,7 @@ public struct ServerConfig: Codable, Hashable, Sendable {
             backends[index].pinFile = backends[index].pinFile.map(resolve)
             backends[index].module = resolve(backends[index].module)
         }
+        custody?.resolvePaths(resolve)
     }
 
     /// Throws a ``ConfigError`` naming the first inconsistent setting.
@@ -251,6 +256,7 @@ public struct ServerConfig: Codable, Hashable, Sendable {
         guard (1...4096).contains(tuning.batchSize) else { throw ConfigError("tuning.batch_size must be 1...4096") }
         guard audit.checkpointEvery > 0 else { throw ConfigError("audit.checkpoint_every must be > 0") }
         guard audit.writeTimeoutMillis > 0 else { throw ConfigError("audit.write_timeout_ms must be > 0") }
+        try custody?.validate()
     }
 }
 

@@ -16,6 +16,7 @@ let tool = Command("personahsm", summary: "PersonaHSM client: keys, signing, cry
     CryptoCommands.decrypt,
     HealthCommands.health,
     AuditCommands.group,
+    AdminCommands.group,
 ] + CredentialCommands.all)
 
 let status = await tool.dispatch(Array(CommandLine.arguments.dropFirst()),

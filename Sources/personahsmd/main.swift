@@ -28,6 +28,7 @@ let command = Command("personahsmd", summary: "PersonaHSM signing server", usage
         let root = URL(fileURLWithPath: args.value("dev-root") ?? ".personahsm").standardizedFileURL.path
         configPath = try DevEnvironment.prepare(root: root)
         _ = try DevToken.open(folder: root + "/hsm", label: DevEnvironment.tokenLabel)
+        _ = try DevToken.open(folder: root + "/hsm", label: DevEnvironment.vaultTokenLabel)
     } else {
         configPath = try args.required("config")
     }

@@ -64,6 +64,8 @@ public final class AuditInterceptor: ServerInterceptor {
         "/persona.hsm.v1.SigningService/Sign", "/persona.hsm.v1.SigningService/SignBatch",
         "/persona.hsm.v1.SigningService/SignStream", "/persona.hsm.v1.CryptoService/Encrypt",
         "/persona.hsm.v1.CryptoService/Decrypt", "/persona.hsm.v1.CryptoService/GenerateDataKey",
+        "/persona.hsm.v1.AdminService/Backup", "/persona.hsm.v1.AdminService/Restore",
+        "/persona.hsm.v1.AdminService/ProposeOperation", "/persona.hsm.v1.AdminService/Approve",
     ]
 
     private let recorder: AuditRecorder

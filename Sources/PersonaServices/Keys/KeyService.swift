@@ -99,6 +99,7 @@ public struct KeyService: KeyServiceHandler {
         try Self.requireSaneSeconds(request.waitSeconds, field: "wait_seconds")
         try environment.health.requireHSM()
         let wait = request.waitSeconds == 0 ? nil : Int64(request.waitSeconds) * 1000
+        try await environment.requireQuorum(forDestruction: request, context: context)
         return try await mapped {
             try await registry.scheduleDestruction(request.name, version: request.version, waitMillis: wait).wire
         }

@@ -37,6 +37,8 @@ public final class ServiceEnvironment: Sendable {
     let signResults: IdempotencyCache<SignResponse>
     /// Degraded-mode switch: true while no HSM backend is reachable (read-only service).
     public let health: HealthState
+    /// Quorum ledger and key custodian, installed by the composition root (AdminService, destruction).
+    public let quorum = QuorumGate()
 
     public init(registry: KeyRegistry, scheduler: HSMScheduler, audit: AuditRecorder, authorizer: Authorizer,
                 metrics: MetricsRegistry, logger: JSONLogger, limits: ServiceLimits, health: HealthState) {

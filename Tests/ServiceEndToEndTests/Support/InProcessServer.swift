@@ -35,6 +35,8 @@ final class SimulatedClock: Sendable {
 final class InProcessServer: Sendable {
     /// Client roles the test PKI issues certificates for (the policy's standard roles).
     static let roles = ["admin", "issuer", "verifier", "auditor"]
+    /// Further admin identities (for M-of-N quorum tests): certificates named after them, role admin.
+    static let extraAdmins = ["admin2", "admin3"]
 
     let server: PersonaHSMServer
     let root: String
@@ -85,14 +87,15 @@ final class InProcessServer: Sendable {
     static func start(tokenLabel: String, auditFolder: String? = nil, writeTimeoutMillis: Int = 1000,
                       maxBatchRequest: Int = 64,
                       auditSinkWrapper: (@Sendable (any FileSink) -> any FileSink)? = nil,
-                      dev: Bool = true) async throws -> InProcessServer {
+                      dev: Bool = true, custody: CustodyConfig? = nil) async throws -> InProcessServer {
         _ = try TestHSM.token(tokenLabel)
         _ = try TestHSM.pin()
         let root = NSTemporaryDirectory() + "personahsm-e2e-\(tokenLabel)-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: root + "/pki", withIntermediateDirectories: true)
         try writePKI(root + "/pki")
         let policy = AccessPolicy(roles: AccessPolicy.standardRoles(),
-                                  identities: Dictionary(uniqueKeysWithValues: roles.map { (identity($0), [$0]) }))
+                                  identities: Dictionary(uniqueKeysWithValues: roles.map { (identity($0), [$0]) }
+                                      + extraAdmins.map { (identity($0), ["admin"]) }))
         try JSONEncoder().encode(policy).write(to: URL(fileURLWithPath: root + "/policy.json"))
         var tuning = TuningConfig()
         tuning.maxBatchRequest = maxBatchRequest
@@ -108,7 +111,7 @@ final class InProcessServer: Sendable {
             backends: [BackendConfig(name: "softhsm-test", cluster: "primary", module: DevToken.defaultModulePath,
                                      token: tokenLabel, pinFile: TestHSM.folder + "/user.pin", pinEnv: nil,
                                      sessions: 2)],
-            tuning: tuning, logLevel: "error", dev: dev)
+            tuning: tuning, logLevel: "error", dev: dev, custody: custody)
         try config.validate()
         let clock = SimulatedClock()
         let server = try await PersonaHSMServer.start(
@@ -138,7 +141,7 @@ final class InProcessServer: Sendable {
                                                                             ipAddresses: ["127.0.0.1"]))
         try Data(server.certificatePEM).write(to: URL(fileURLWithPath: folder + "/server.pem"))
         try Data(server.privateKeyPEM).write(to: URL(fileURLWithPath: folder + "/server.key"))
-        for role in roles {
+        for role in roles + extraAdmins {
             let issued = try ca.issue(commonName: role, profile: .client(uri: identity(role)))
             try Data(issued.certificatePEM).write(to: URL(fileURLWithPath: folder + "/\(role).pem"))
             try Data(issued.privateKeyPEM).write(to: URL(fileURLWithPath: folder + "/\(role).key"))
