@@ -62,7 +62,10 @@ extension Worker {
                     jobs = backend.takeAvailable(max: min(batchSize, jobLimit - outstandingJobs), orRegister: wake)
                     if jobs.isEmpty {
                         // Wait for whichever comes first: outcomes, or new work for the free slot.
-                        guard let wake, let fd = runner.outcomesFD else { break }
+                        guard let wake, let fd = runner.outcomesFD else {
+                            if let wake { backend.unregister(wake) }
+                            break
+                        }
                         let ready = wake.wait(outcomesFD: fd, milliseconds: 250)
                         backend.unregister(wake)
                         wake.drain()
