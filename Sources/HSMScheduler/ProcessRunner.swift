@@ -1,5 +1,6 @@
 // Runs batches in an HSM worker process: one `personahsm-hsm-worker` child per scheduler worker,
-// each with its own C_Initialize, login and session, fed over a pipe one batch per round trip.
+// each with its own C_Initialize, login and session, fed batch frames over a pipe — several
+// outstanding at once (see Worker+Pipelining), answered in order.
 // This gets past PKCS#11 modules that serialise inside a process (SoftHSM2 signs Ed25519 only
 // ~1.5× faster with 2 threads, but ~2× with 2 processes). The PIN travels over the pipe, never in
 // argv. A dead child is reported as a backend fault and replaced on the next batch; `abort()` kills

@@ -25,16 +25,15 @@ extension Worker {
         var refused = false
         let wake = WakePipe()
 
-        func publish() {
-            current.withLock { $0 = outstanding.flatMap { $0 } }
-        }
+        // `current` (what the health monitor steals when this worker hangs) mirrors
+        // `outstanding`, kept up to date incrementally.
         /// Every outstanding batch is lost with the worker process: move its jobs on, plus
         /// `extra` jobs that failed with `outcome`.
         func loseAll(plus extra: [Job] = [], outcome: ExecutionOutcome? = nil) {
             let lost = outstanding.flatMap { $0 }
             outstanding.removeAll()
             busySince.store(0, ordering: .releasing)
-            publish()
+            current.withLock { $0.removeAll() }
             var outcomes = Array(repeating: runner.lostBatchOutcome, count: lost.count)
             if let outcome { outcomes += Array(repeating: outcome, count: extra.count) }
             if deliver(outcomes, of: lost + extra) { refused = true; exiting = true }
@@ -63,7 +62,10 @@ extension Worker {
                     jobs = backend.takeAvailable(max: min(batchSize, jobLimit - outstandingJobs), orRegister: wake)
                     if jobs.isEmpty {
                         // Wait for whichever comes first: outcomes, or new work for the free slot.
-                        guard let wake, let fd = runner.outcomesFD else { break }
+                        guard let wake, let fd = runner.outcomesFD else {
+                            if let wake { backend.unregister(wake) }
+                            break
+                        }
                         let ready = wake.wait(outcomesFD: fd, milliseconds: 250)
                         backend.unregister(wake)
                         wake.drain()
@@ -79,7 +81,7 @@ extension Worker {
                 case .sent:
                     if outstanding.isEmpty { busySince.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing) }
                     outstanding.append(live)
-                    publish()
+                    current.withLock { $0.append(contentsOf: live) }
                 case .tooLarge:
                     held = live
                 case .failed(let outcome):
@@ -102,7 +104,7 @@ extension Worker {
             outstanding.removeFirst()
             // The next outstanding batch starts running in the child now.
             busySince.store(outstanding.isEmpty ? 0 : DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
-            publish()
+            current.withLock { $0.removeFirst(min(batch.count, $0.count)) }
             if deliver(outcomes, of: batch) { refused = true; exiting = true }
         }
     }

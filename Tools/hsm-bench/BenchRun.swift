@@ -119,6 +119,12 @@ struct BenchRun {
         print("BENCH-EFFICIENCY name=scheduler_\(a)_processes_batched direct_cpu_us_per_op=\(String(format: "%.1f", ceilingCPU)) "
               + "scheduler_cpu_us_per_op=\(String(format: "%.1f", best.totalCPUMicrosPerOp)) "
               + "ratio=\(String(format: "%.3f", ceilingCPU / max(best.totalCPUMicrosPerOp, 0.001)))")
+        // Paired view: each round's scheduler rate over the best direct rate of the same round
+        // (measured seconds apart), less sensitive to load drifting between rounds.
+        let paired = (0..<scheduled.count).map { r in scheduled[r].rate / max(d1[r].rate, d2[r].rate, p2[r].rate, 1) }
+        let median = paired.sorted()[paired.count / 2]
+        print("BENCH-PAIRED name=scheduler_\(a)_processes_batched ratios="
+              + paired.map { String(format: "%.3f", $0) }.joined(separator: "/") + " median=\(String(format: "%.3f", median))")
         verdict("scheduler_\(a)_vs_best_direct", best.rate / ceiling, target: 0.95)
     }
 

@@ -80,6 +80,9 @@ extension BenchRun {
         print("BENCH-TIME name=scheduler_ed25519_network_1ms_3backends \(scheduledTimes[bestRound].summary)")
         print("BENCH-CPU name=scheduler_ed25519_network_1ms_3backends scheduler_process_cores="
               + "\(String(format: "%.3f", best.cores)) limit=1.0 \(best.cores <= 1.0 ? "met" : "MISSED")")
+        let paired = (0..<scheduled.count).map { r in scheduled[r].rate / max(direct[r].rate, 1) }
+        print("BENCH-PAIRED name=scheduler_ed25519_network_1ms_3backends vs=direct_model ratios="
+              + paired.map { String(format: "%.3f", $0) }.joined(separator: "/"))
         verdict("network_vs_capacity", best.rate / capacity, target: 0.90)
         verdict("network_scheduler_vs_direct_model", best.rate / bestDirect, target: 0.90)
     }

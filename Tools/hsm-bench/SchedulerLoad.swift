@@ -36,8 +36,8 @@ extension BenchRun {
         defer { scheduler.shutdown() }
         let counter = Counter()
         let reference = KeyReference(id: key)
-        let inflight = Int(arguments.double("--inflight", default: 512))
-        let clientBatch = max(1, Int(arguments.double("--client-batch", default: 32)))
+        let inflight = Int(arguments.double("--inflight", default: 1024))
+        let clientBatch = max(1, Int(arguments.double("--client-batch", default: 64)))
         let tasks = max(1, inflight / clientBatch)
         let clients = Task.detached {
             await withTaskGroup(of: Void.self) { group in
