@@ -1,4 +1,5 @@
-// Routing and completion: where a job goes (the least-loaded healthy backend that may hold its key),
+// Routing and completion: where a job goes (the least-loaded healthy primary backend that may hold
+// its key; a disaster-recovery backend only when no primary one is left),
 // what a worker's outcomes mean (done, wrong request, key missing here, backend broken), and how
 // work moves off a backend that failed — the code that makes "no request lost" hold.
 
@@ -27,6 +28,10 @@ extension HSMScheduler {
             }
         } else {
             var candidates = backends.filter { $0.isHealthy && !tried.contains($0.index) && !$0.isKnownMissing(job.key) }
+            // DR nodes serve only when no primary node that may hold the key is in rotation.
+            if candidates.contains(where: { $0.configuration.cluster == .primary }) {
+                candidates.removeAll { $0.configuration.cluster != .primary }
+            }
             if candidates.count > 1 { candidates.sort { $0.load < $1.load } }
             for backend in candidates {
                 switch backend.enqueue(job) {

@@ -61,8 +61,14 @@ public final class PersonaHSMServer: Sendable {
     {
         signal(SIGPIPE, SIG_IGN)
         let metrics = MetricsRegistry()
-        let backends = try config.backends.map { try OpenedBackend(config: $0) }
-        let store = TokenKeyStore(nodes: backends.map(\.node))
+        let backends = try config.backends.enumerated().map { try OpenedBackend(config: $1, applyEnvironment: $0 == 0) }
+        let replicator = config.replication.map { SoftHSMStoreCopy(source: $0.from, targets: $0.to) }
+        // Bring the DR copy up to date (or create it: the first copy clones the partition) before
+        // any worker opens it.
+        try replicator?.replicateNow()
+        let reachability = SchedulerReachability()
+        let store = TokenKeyStore(nodes: backends.map(\.node), replicator: replicator,
+                                  reachable: { reachability.anyNodeHealthy })
         var options = KeyRegistryOptions()
         options.defaultRotationSeconds = UInt64(config.tuning.rotationDays * 86_400)
         options.defaultDestructionWaitMillis = Int64(config.tuning.destructionWaitDays * 86_400_000)
@@ -79,8 +85,10 @@ public final class PersonaHSMServer: Sendable {
         let scheduler = try HSMScheduler(configuration: schedulerConfig, backends: backends.map {
             BackendConfiguration(name: $0.config.name, modulePath: $0.config.module, tokenLabel: $0.tokenLabel,
                                  pin: $0.pin, sessions: $0.config.sessions, mode: workerMode(for: $0.config),
-                                 healthKey: KeyReference(id: healthKey), workerEnvironment: $0.config.environment ?? [:])
+                                 healthKey: KeyReference(id: healthKey), workerEnvironment: $0.config.environment ?? [:],
+                                 cluster: BackendCluster(rawValue: $0.config.cluster) ?? .primary)
         })
+        reachability.attach(scheduler)
         let audit: AuditLog
         do {
             audit = try AuditLog.open(path: config.audit.path, options: AuditLogOptions(
@@ -136,7 +144,8 @@ public final class PersonaHSMServer: Sendable {
         logger.info("personahsmd started", ["listen": .string("\(listen.host):\(rpc.port)"),
                                             "ops": .string("\(opsAddress.host):\(ops.port)"),
                                             "keys": .int(Int64(registry.list().count)),
-                                            "backends": .int(Int64(backends.count)), "dev": .bool(config.dev)])
+                                            "backends": .int(Int64(backends.count)), "dev": .bool(config.dev),
+                                            "replication": .string(replicator?.summary ?? "by the HSM cluster")])
         return PersonaHSMServer(config: config, logger: logger, metrics: metrics, registry: registry,
                                 scheduler: scheduler, audit: audit, authorizer: authorizer, rpc: rpc, ops: ops,
                                 maintenance: maintenance)
@@ -208,6 +217,11 @@ public final class PersonaHSMServer: Sendable {
                           labels: ["backend": status.name]).set(Double(status.queued))
             metrics.gauge("personahsm_backend_completed", help: "Requests the backend completed",
                           labels: ["backend": status.name]).set(Double(status.completed))
+            metrics.gauge("personahsm_backend_sessions", help: "Sessions (workers) open on the HSM backend",
+                          labels: ["backend": status.name, "cluster": status.cluster.rawValue]).set(Double(status.sessions))
+            metrics.gauge("personahsm_backend_probe_seconds", help: "Latency of the last health probe (test sign)",
+                          labels: ["backend": status.name]).set(Double(status.probeLatency.components.attoseconds) / 1e18
+                                                                + Double(status.probeLatency.components.seconds))
         }
     }
 }
@@ -219,9 +233,15 @@ struct OpenedBackend {
     let tokenLabel: String
     let node: TokenNode
 
-    init(config: BackendConfig) throws {
+    /// - Parameter applyEnvironment: put the node's environment into this process before the
+    ///   module loads. Only the first node's is applied: a module reads it once, at C_Initialize,
+    ///   and later nodes' values (another SOFTHSM2_CONF, a fault config) belong to their worker
+    ///   processes, not to this process's admin sessions.
+    init(config: BackendConfig, applyEnvironment: Bool) throws {
         self.config = config
-        for (name, value) in config.environment ?? [:] { setenv(name, value, 1) }
+        if applyEnvironment {
+            for (name, value) in config.environment ?? [:] { setenv(name, value, 1) }
+        }
         if let file = config.pinFile {
             pin = try PIN.fromFile(file)
         } else {
@@ -232,6 +252,21 @@ struct OpenedBackend {
             ? try module.token(matching: PKCS11URI(config.token)) : try module.token(label: config.token)
         try token.login(pin: pin)
         tokenLabel = token.info.label
-        node = TokenNode(name: config.name, cluster: config.cluster, token: token, pin: pin)
+        node = TokenNode(name: config.name, cluster: config.cluster, token: token, pin: pin,
+                         storeIdentity: module.path + "|" + token.info.label)
+    }
+}
+
+/// The key store's view of HSM reachability, bound to the scheduler once it exists (the registry
+/// is opened first, because the scheduler's health probe signs with a registry key).
+final class SchedulerReachability: Sendable {
+    private let scheduler = Mutex<HSMScheduler?>(nil)
+
+    func attach(_ scheduler: HSMScheduler) { self.scheduler.withLock { $0 = scheduler } }
+
+    /// True before the scheduler runs and while any node is in rotation.
+    var anyNodeHealthy: Bool {
+        guard let scheduler = scheduler.withLock({ $0 }) else { return true }
+        return scheduler.backendStatus().contains { $0.healthy }
     }
 }

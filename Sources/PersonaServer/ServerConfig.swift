@@ -45,6 +45,23 @@ public struct BackendConfig: Codable, Hashable, Sendable {
     }
 }
 
+/// How new key material reaches the DR cluster (docs/CONFIG.md, docs/SECURITY.md "Replication").
+/// Absent: the HSM replicates by itself (a vendor cluster) or there is no DR cluster.
+public struct ReplicationConfig: Codable, Hashable, Sendable {
+    /// `softhsm-store-copy`: mirror the primary SoftHSM2 token folder's encrypted object files.
+    public var method: String
+    /// The primary cluster's SoftHSM2 `directories.tokendir`.
+    public var from: String
+    /// Each DR cluster's `directories.tokendir`.
+    public var to: [String]
+
+    public init(method: String, from: String, to: [String]) {
+        self.method = method
+        self.from = from
+        self.to = to
+    }
+}
+
 /// TLS material for the RPC port.
 public struct TLSConfig: Codable, Hashable, Sendable {
     public var certificate: String
@@ -140,6 +157,8 @@ public struct ServerConfig: Codable, Hashable, Sendable {
     public var policy: String
     public var audit: AuditConfig
     public var backends: [BackendConfig]
+    /// DR replication of key material; nil when the HSM cluster replicates itself.
+    public var replication: ReplicationConfig?
     public var tuning: TuningConfig
     /// `debug`, `info`, `warning` or `error`.
     public var logLevel: String
@@ -147,13 +166,14 @@ public struct ServerConfig: Codable, Hashable, Sendable {
     public var dev: Bool
 
     enum CodingKeys: String, CodingKey {
-        case listen, tls, policy, audit, backends, tuning, dev
+        case listen, tls, policy, audit, backends, tuning, dev, replication
         case opsListen = "ops_listen", logLevel = "log_level"
     }
 
     public init(listen: String, opsListen: String, tls: TLSConfig, policy: String, audit: AuditConfig,
-                backends: [BackendConfig], tuning: TuningConfig = TuningConfig(), logLevel: String = "info",
-                dev: Bool = false) {
+                backends: [BackendConfig], replication: ReplicationConfig? = nil, tuning: TuningConfig = TuningConfig(),
+                logLevel: String = "info", dev: Bool = false) {
+        self.replication = replication
         self.listen = listen
         self.opsListen = opsListen
         self.tls = tls
@@ -173,6 +193,7 @@ public struct ServerConfig: Codable, Hashable, Sendable {
         policy = try c.decode(String.self, forKey: .policy)
         audit = try c.decode(AuditConfig.self, forKey: .audit)
         backends = try c.decode([BackendConfig].self, forKey: .backends)
+        replication = try c.decodeIfPresent(ReplicationConfig.self, forKey: .replication)
         tuning = try c.decodeIfPresent(TuningConfig.self, forKey: .tuning) ?? TuningConfig()
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? "info"
         dev = try c.decodeIfPresent(Bool.self, forKey: .dev) ?? false
@@ -215,6 +236,11 @@ public struct ServerConfig: Codable, Hashable, Sendable {
         tls.crl = tls.crl.map(resolve)
         policy = resolve(policy)
         audit.path = resolve(audit.path)
+        if var copy = replication {
+            copy.from = resolve(copy.from)
+            copy.to = copy.to.map(resolve)
+            replication = copy
+        }
         for index in backends.indices {
             backends[index].pinFile = backends[index].pinFile.map(resolve)
             backends[index].module = resolve(backends[index].module)
@@ -244,6 +270,14 @@ public struct ServerConfig: Codable, Hashable, Sendable {
         }
         guard backends.contains(where: { $0.cluster == "primary" }) else {
             throw ConfigError("at least one backend must be in the primary cluster")
+        }
+        if let replication {
+            guard replication.method == "softhsm-store-copy" else {
+                throw ConfigError("replication.method must be softhsm-store-copy")
+            }
+            guard !replication.to.isEmpty, !replication.to.contains(replication.from) else {
+                throw ConfigError("replication.to must name DR token folders other than replication.from")
+            }
         }
         guard ["debug", "info", "warning", "error"].contains(logLevel) else {
             throw ConfigError("log_level must be debug, info, warning or error")
