@@ -149,6 +149,12 @@ let package = Package(
         // Hostile input against personahsmd as a child process (hand-made frames from Tests/interop/breaker_*.py).
         .testTarget(name: "AbuseTests", dependencies: ["TestSupport", "personahsmd", "personahsm"],
                     swiftSettings: swiftSettings),
+        // HSM node and server-instance failover against real personahsmd processes on the dev topology,
+        // nodes reached through libp11fault.so (needs `swift build` first).
+        .testTarget(name: "HighAvailabilityTests",
+                    dependencies: ["TestSupport", "PersonaServer", "PersonaClient", "PersonaProtos", "RPCCore", "SoftCrypto",
+                                   "personahsmd"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "SoftCrypto", "COpenSSL"],
                     swiftSettings: swiftSettings),
     ]

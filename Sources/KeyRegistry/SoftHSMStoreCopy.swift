@@ -88,7 +88,8 @@ public final class SoftHSMStoreCopy: ClusterReplicator {
         }
         // Objects destroyed on the primary go from the copy too (deepest paths first).
         let existing = (fm.enumerator(atPath: target)?.allObjects as? [String]) ?? []
-        for relative in existing.sorted(by: >) where !wanted.contains(relative) && !relative.hasSuffix(".lock") {
+        for relative in existing.sorted(by: >) where !wanted.contains(relative) && !relative.hasSuffix(".lock")
+            && !relative.contains(".replicating.") {
             try? fm.removeItem(atPath: target + "/" + relative)
             written += 1
         }
@@ -109,7 +110,7 @@ public final class SoftHSMStoreCopy: ClusterReplicator {
             return false  // removed on the primary meanwhile: the next run sees it gone
         }
         if let current = FileManager.default.contents(atPath: to), current == bytes { return false }
-        let temporary = to + ".replicating"
+        let temporary = to + ".replicating.\(getpid())"
         guard FileManager.default.createFile(atPath: temporary, contents: bytes, attributes: [.posixPermissions: 0o600]),
               rename(temporary, to) == 0 else {
             throw KeyRegistryError(.unavailable, "cannot replicate \(from) to \(to)")

@@ -137,6 +137,8 @@ public final class PersonaHSMServer: Sendable {
         let maintenance = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: maintenanceInterval)
+                // Other instances' key changes (creates, rotations, state changes) become visible here.
+                try? await registry.refresh()
                 await runMaintenance(registry: registry, logger: logger)
                 publishBackendMetrics(scheduler: scheduler, metrics: metrics)
             }

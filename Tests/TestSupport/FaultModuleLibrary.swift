@@ -1,0 +1,24 @@
+// Where the fault-injecting PKCS#11 module (libp11fault.so, Sources/C/CP11Fault) is: the copy
+// SwiftPM builds into .build/<config>/, else one compiled with cc into a temp folder. Tests that
+// hand the module to child processes (worker processes, personahsmd) need its path.
+
+import Foundation
+
+public enum FaultModuleLibrary {
+    /// Path of libp11fault.so.
+    public static let path: String = {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("libp11fault.so").path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        let out = NSTemporaryDirectory() + "libp11fault-\(getpid()).so"
+        let source = SharedTestData.packageRoot.appendingPathComponent("Sources/C/CP11Fault").path
+        _ = try? Subprocess.run("/usr/bin/env", ["cc", "-O2", "-shared", "-fPIC", "-I\(source)/include",
+                                                 "-I/usr/include/p11-kit-1", "\(source)/p11fault.c",
+                                                 "\(source)/p11fault_config.c", "-o", out, "-lpthread", "-ldl"])
+        return out
+    }()
+}
