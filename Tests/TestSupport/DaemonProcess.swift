@@ -73,10 +73,14 @@ public final class DaemonProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// SIGTERM, then reap; returns the exit status.
+    /// SIGTERM, then reap; SIGKILL if the process is still running after `grace` (a signal that
+    /// arrives before the child installed its handlers can be lost). Returns the exit status.
     @discardableResult
-    public func terminate() -> Int32 {
+    public func terminate(grace: Duration = .seconds(15)) -> Int32 {
         if process.isRunning { process.terminate() }
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         return process.terminationStatus
     }
