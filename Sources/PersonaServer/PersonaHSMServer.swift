@@ -82,6 +82,8 @@ public final class PersonaHSMServer: Sendable {
         var schedulerConfig = SchedulerConfiguration()
         schedulerConfig.batchSize = config.tuning.batchSize
         schedulerConfig.queueCapacity = config.tuning.queueCapacity
+        schedulerConfig.hangTimeout = .milliseconds(config.tuning.hangTimeoutMillis)
+        schedulerConfig.healthInterval = .milliseconds(config.tuning.healthIntervalMillis)
         let scheduler = try HSMScheduler(configuration: schedulerConfig, backends: backends.map {
             BackendConfiguration(name: $0.config.name, modulePath: $0.config.module, tokenLabel: $0.tokenLabel,
                                  pin: $0.pin, sessions: $0.config.sessions, mode: workerMode(for: $0.config),
@@ -134,14 +136,22 @@ public final class PersonaHSMServer: Sendable {
         let ops = try OpsHTTPServer(host: opsAddress.host, port: opsAddress.port, metrics: metrics) {
             health.readiness
         }
+        // One instance of those sharing the cluster rotates and destroys keys (docs/OPERATIONS.md).
+        let lease = MaintenanceLease(node: backends[0].node, ttl: maintenanceInterval * 3, settle: maintenanceInterval / 2,
+                                     now: now)
         let maintenance = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: maintenanceInterval)
+                if Task.isCancelled { break }
                 // Other instances' key changes (creates, rotations, state changes) become visible here.
                 try? await registry.refresh()
-                await runMaintenance(registry: registry, logger: logger)
+                let leads = await lease.renewAndCheck()
+                metrics.gauge("personahsm_maintenance_leader", help: "1 while this instance runs key rotation")
+                    .set(leads ? 1 : 0)
+                if leads { await runMaintenance(registry: registry, logger: logger) }
                 publishBackendMetrics(scheduler: scheduler, metrics: metrics)
             }
+            await lease.release()
         }
         logger.info("personahsmd started", ["listen": .string("\(listen.host):\(rpc.port)"),
                                             "ops": .string("\(opsAddress.host):\(ops.port)"),
@@ -173,7 +183,7 @@ public final class PersonaHSMServer: Sendable {
     /// Graceful shutdown: GOAWAY and drain the RPC server, write a final signed checkpoint and
     /// close the audit log, then stop the HSM workers.
     public func shutdown(drainTimeout: Duration = .seconds(10)) async {
-        maintenance.cancel()
+        maintenance.cancel()  // the loop releases the maintenance lease as it ends
         await rpc.shutdown(gracefully: true, timeout: drainTimeout)
         ops.stop()
         do { try await audit.close() } catch {

@@ -120,12 +120,18 @@ public struct TuningConfig: Codable, Hashable, Sendable {
     public var maxConnections: Int = 4096
     public var maxStreamsPerConnection: Int = 1024
     public var maxFrameBytes: Int = 4 << 20
+    /// An HSM call (or worker batch round trip) longer than this takes its node out of rotation
+    /// and moves its work elsewhere: the main term of the RTO of a node that stops answering.
+    public var hangTimeoutMillis: Int = 1000
+    /// How often node health is checked (and unhealthy nodes probed for their return).
+    public var healthIntervalMillis: Int = 100
 
     enum CodingKeys: String, CodingKey {
         case batchSize = "batch_size", queueCapacity = "queue_capacity", maxBatchRequest = "max_batch_request"
         case rotationDays = "rotation_days", destructionWaitDays = "destruction_wait_days"
         case idempotencyWindowSeconds = "idempotency_window_seconds", maxConnections = "max_connections"
         case maxStreamsPerConnection = "max_streams_per_connection", maxFrameBytes = "max_frame_bytes"
+        case hangTimeoutMillis = "hang_timeout_ms", healthIntervalMillis = "health_interval_ms"
     }
 
     public init() {}
@@ -144,6 +150,8 @@ public struct TuningConfig: Codable, Hashable, Sendable {
         maxStreamsPerConnection = try c.decodeIfPresent(Int.self, forKey: .maxStreamsPerConnection)
             ?? d.maxStreamsPerConnection
         maxFrameBytes = try c.decodeIfPresent(Int.self, forKey: .maxFrameBytes) ?? d.maxFrameBytes
+        hangTimeoutMillis = try c.decodeIfPresent(Int.self, forKey: .hangTimeoutMillis) ?? d.hangTimeoutMillis
+        healthIntervalMillis = try c.decodeIfPresent(Int.self, forKey: .healthIntervalMillis) ?? d.healthIntervalMillis
     }
 }
 
@@ -283,6 +291,10 @@ public struct ServerConfig: Codable, Hashable, Sendable {
             throw ConfigError("log_level must be debug, info, warning or error")
         }
         guard (1...4096).contains(tuning.batchSize) else { throw ConfigError("tuning.batch_size must be 1...4096") }
+        guard (50...60_000).contains(tuning.hangTimeoutMillis) else { throw ConfigError("tuning.hang_timeout_ms must be 50...60000") }
+        guard (10...10_000).contains(tuning.healthIntervalMillis) else {
+            throw ConfigError("tuning.health_interval_ms must be 10...10000")
+        }
         guard audit.checkpointEvery > 0 else { throw ConfigError("audit.checkpoint_every must be > 0") }
         guard audit.writeTimeoutMillis > 0 else { throw ConfigError("audit.write_timeout_ms must be > 0") }
     }

@@ -39,7 +39,7 @@ struct NodeFailoverTests {
         let outcomes = await load.stop()
         let rto = SignLoad.recoveryTime(outcomes, fault: fault)
         let failed = outcomes.filter { $0.error != nil }
-        print("HA one hung primary node: calls=\(outcomes.count) failed=\(failed.count) RTO=\(rto)")
+        print(SignLoad.benchLine("ha.one_primary_node_hangs", outcomes, fault: fault, rto: rto))
         #expect(failed.isEmpty, "failed calls: \(failed.prefix(3).map { $0.error ?? "" })")
         #expect(rto < .seconds(5), "every call had a 5 s deadline; RTO \(rto)")
         #expect(outcomes.count > 50)
@@ -83,7 +83,7 @@ struct NodeFailoverTests {
         let outcomes = await load.stop()
         let failed = outcomes.filter { $0.error != nil }
         let rto = SignLoad.recoveryTime(outcomes, fault: fault)
-        print("HA primary cluster down: calls=\(outcomes.count) failed=\(failed.count) RTO=\(rto)")
+        print(SignLoad.benchLine("ha.primary_cluster_removed_to_dr", outcomes, fault: fault, rto: rto))
         #expect(failed.isEmpty, "failed calls: \(failed.prefix(3).map { $0.error ?? "" })")
         try await verifyAll(outcomes, keyName: "ha-dr", algorithm: .ecdsaP256SHA256(.raw), on: issuer)
         try await Task.sleep(for: .seconds(1.2))  // metrics are published every second
@@ -142,6 +142,13 @@ struct NodeFailoverTests {
                                                                                    algorithm: .ed25519))
 
         // HSM work fails fast with UNAVAILABLE and a retry hint.
+        var slowest = Duration.zero
+        for attempt in 0..<20 {
+            let started = ContinuousClock.now
+            do { _ = try await issuer.signing.sign(SignRequest(keyName: "ha-deg", input: .data([UInt8(attempt)]))) } catch {}
+            slowest = max(slowest, ContinuousClock.now - started)
+        }
+        print("BENCH ha.degraded_sign_refusal slowest_us=\(slowest.components.attoseconds / 1_000_000_000_000) calls=20")
         for attempt in 0..<5 {
             let started = ContinuousClock.now
             await expectUnavailable("sign \(attempt)", started: started) {

@@ -39,8 +39,9 @@ struct ServerFailoverTests {
         let rto = SignLoad.recoveryTime(outcomes, fault: killed)
         let beforeKill = outcomes.filter { $0.ended < killed }.count
         let afterKill = outcomes.filter { $0.started > killed + rto }.count
-        print("HA server instance killed: calls=\(outcomes.count) failed=\(failed.count) before=\(beforeKill) "
-              + "after=\(afterKill) failover=\(rto)")
+        let failover = SignLoad.longestAcross(outcomes, killed)
+        print(SignLoad.benchLine("ha.server_instance_kill9", outcomes, fault: killed, rto: rto)
+              + " longest_call_across_kill_ms=\(failover.components.attoseconds / 1_000_000_000_000_000 + failover.components.seconds * 1000)")
         #expect(failed.isEmpty, "lost calls: \(failed.prefix(3).map { $0.error ?? "" })")
         #expect(beforeKill > 20 && afterKill > 20, "load ran on both sides of the kill")
 

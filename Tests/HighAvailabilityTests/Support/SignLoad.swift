@@ -75,6 +75,27 @@ final class SignLoad: Sendable {
         return last - fault
     }
 
+    /// A `BENCH` line for Tools/bench-failover.sh: the RTO, calls lost, and throughput before the
+    /// fault (the baseline of the same run), while it was being recovered, and after, with ratios.
+    static func benchLine(_ name: String, _ outcomes: [SignOutcome], fault: ContinuousClock.Instant,
+                          rto: Duration) -> String {
+        let first = outcomes.map(\.started).min() ?? fault, last = outcomes.map(\.ended).max() ?? fault
+        let window = max(rto, .milliseconds(500))
+        let before = throughput(outcomes, from: first + .milliseconds(300), to: fault)
+        let during = throughput(outcomes, from: fault, to: fault + window)
+        let after = throughput(outcomes, from: fault + window, to: last)
+        let millis = Double(rto.components.seconds) * 1000 + Double(rto.components.attoseconds) / 1e15
+        func r(_ x: Double) -> String { String(format: "%.2f", before > 0 ? x / before : 0) }
+        return "BENCH \(name) rto_ms=\(Int(millis.rounded())) calls=\(outcomes.count) "
+            + "failed=\(outcomes.filter { $0.error != nil }.count) ops_before=\(Int(before)) ops_during=\(Int(during)) "
+            + "ops_after=\(Int(after)) during_vs_before=\(r(during)) after_vs_before=\(r(after))"
+    }
+
+    /// The longest call among those in flight at `instant`.
+    static func longestAcross(_ outcomes: [SignOutcome], _ instant: ContinuousClock.Instant) -> Duration {
+        outcomes.filter { $0.started <= instant && $0.ended >= instant }.map(\.latency).max() ?? .zero
+    }
+
     /// Completed calls per second between `from` and `to`.
     static func throughput(_ outcomes: [SignOutcome], from: ContinuousClock.Instant, to: ContinuousClock.Instant) -> Double {
         let done = outcomes.filter { $0.error == nil && $0.ended >= from && $0.ended < to }.count
