@@ -122,7 +122,7 @@ public struct TuningConfig: Codable, Hashable, Sendable {
     public var maxFrameBytes: Int = 4 << 20
     /// An HSM call (or worker batch round trip) longer than this takes its node out of rotation
     /// and moves its work elsewhere: the main term of the RTO of a node that stops answering.
-    public var hangTimeoutMillis: Int = 1000
+    public var hangTimeoutMillis: Int = 500
     /// How often node health is checked (and unhealthy nodes probed for their return).
     public var healthIntervalMillis: Int = 100
 
