@@ -12,6 +12,8 @@ final class Backend: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: FairQueue          // guarded by condition
     private var stopped = false           // guarded by condition
+    /// Pipelined workers waiting for work while a batch of theirs still runs (guarded by condition).
+    private var pollers: [WakePipe] = []
     /// Keys this backend reported missing (cleared when it comes back from unhealthy).
     private let missingKeys = Mutex<Set<KeyReference>>([])
     /// Whether `missingKeys` is non-empty (checked without the lock on every request).
@@ -19,6 +21,8 @@ final class Backend: @unchecked Sendable {
 
     let healthy = Atomic<Bool>(true)
     let queued = Atomic<Int>(0)
+    /// Jobs taken by this backend's workers and not yet delivered (in batches being run).
+    let inFlight = Atomic<Int>(0)
     let completed = Atomic<Int>(0)
     let failovers = Atomic<Int>(0)
     /// Last probe latency in microseconds.
@@ -56,7 +60,28 @@ final class Backend: @unchecked Sendable {
         guard queue.push(job) else { return .full }
         queued.store(queue.count, ordering: .relaxed)
         condition.signal()
+        pollers.popLast()?.signal()
         return .queued
+    }
+
+    /// Queues as many of `jobs` as fit, with one lock and one wake-up per B jobs (so a batch
+    /// submitted at once travels to a worker as one batch, not one job per wake-up). Returns the
+    /// jobs not queued (backend stopped, unhealthy or full), for the caller to route one by one.
+    func enqueue(contentsOf jobs: [Job], batchSize: Int) -> ArraySlice<Job> {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped, isHealthy else { return jobs[...] }
+        var queuedCount = 0
+        for job in jobs {
+            guard queue.push(job) else { break }
+            queuedCount += 1
+        }
+        queued.store(queue.count, ordering: .relaxed)
+        if queuedCount > 0 {
+            condition.signal()
+            for _ in 0..<((queuedCount + batchSize - 1) / batchSize) { pollers.popLast()?.signal() }
+        }
+        return jobs[queuedCount...]
     }
 
     /// Blocks until work is queued (and the backend is healthy), then takes up to `max` jobs.
@@ -72,6 +97,34 @@ final class Backend: @unchecked Sendable {
         queued.store(queue.count, ordering: .relaxed)
         if queue.count > 0 { condition.signal() }
         return jobs
+    }
+
+    /// Takes up to `max` jobs if any are queued (and the backend is healthy), without waiting:
+    /// how a worker fills its pipeline behind a batch that is still running. With nothing to take
+    /// and `wake` given, registers it to be signalled by the next enqueue (or a health change).
+    func takeAvailable(max: Int, orRegister wake: WakePipe? = nil) -> [Job] {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped, isHealthy, queue.count > 0 else {
+            if let wake, !stopped, !pollers.contains(where: { $0 === wake }) { pollers.append(wake) }
+            return []
+        }
+        let jobs = queue.pop(max: max)
+        queued.store(queue.count, ordering: .relaxed)
+        return jobs
+    }
+
+    /// Withdraws a registration made by `takeAvailable(max:orRegister:)`.
+    func unregister(_ wake: WakePipe) {
+        condition.lock()
+        pollers.removeAll { $0 === wake }
+        condition.unlock()
+    }
+
+    /// Signals every registered poller (caller holds the lock).
+    private func wakePollers() {
+        for p in pollers { p.signal() }
+        pollers.removeAll()
     }
 
     /// Takes the backend out of rotation and returns its queued jobs for re-routing.
@@ -95,6 +148,7 @@ final class Backend: @unchecked Sendable {
         if !healthy.exchange(true, ordering: .acquiringAndReleasing) { healthChangedAt.withLock { $0 = .now } }
         unhealthyReason.withLock { $0 = "" }
         condition.broadcast()
+        wakePollers()
         condition.unlock()
     }
 
@@ -114,6 +168,7 @@ final class Backend: @unchecked Sendable {
     func wakeAll() {
         condition.lock()
         condition.broadcast()
+        wakePollers()
         condition.unlock()
     }
 
@@ -124,10 +179,15 @@ final class Backend: @unchecked Sendable {
         let drained = queue.drain()
         queued.store(0, ordering: .relaxed)
         condition.broadcast()
+        wakePollers()
         condition.unlock()
         return drained
     }
 
-    /// Load per session, for routing.
-    var load: Double { Double(queued.load(ordering: .relaxed)) / Double(max(configuration.sessions, 1)) }
+    /// Load per session, for routing: queued plus in-flight jobs (workers that pipeline take work
+    /// as soon as it is queued, so the queue alone would read empty on every backend and send
+    /// everything to the first).
+    var load: Double {
+        Double(queued.load(ordering: .relaxed) + inFlight.load(ordering: .relaxed)) / Double(max(configuration.sessions, 1))
+    }
 }

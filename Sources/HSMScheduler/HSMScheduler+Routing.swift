@@ -27,11 +27,9 @@ extension HSMScheduler {
                 }
             }
         } else {
-            var candidates = backends.filter { $0.isHealthy && !tried.contains($0.index) && !$0.isKnownMissing(job.key) }
-            // DR nodes serve only when no primary node that may hold the key is in rotation.
-            if candidates.contains(where: { $0.configuration.cluster == .primary }) {
-                candidates.removeAll { $0.configuration.cluster != .primary }
-            }
+            var candidates = preferPrimary(backends.filter {
+                $0.isHealthy && !tried.contains($0.index) && !$0.isKnownMissing(job.key)
+            })
             if candidates.count > 1 { candidates.sort { $0.load < $1.load } }
             for backend in candidates {
                 switch backend.enqueue(job) {
@@ -59,6 +57,13 @@ extension HSMScheduler {
         }
     }
 
+    /// DR nodes serve only when no primary node that may hold the key is in rotation: keeps the
+    /// primary candidates of `candidates` if there are any.
+    func preferPrimary(_ candidates: [Backend]) -> [Backend] {
+        guard candidates.contains(where: { $0.configuration.cluster == .primary }) else { return candidates }
+        return candidates.filter { $0.configuration.cluster == .primary }
+    }
+
     /// How long a rejected caller should wait: the time to drain the shortest queue, within bounds.
     func retryHint() -> Duration {
         let healthy = backends.filter(\.isHealthy)
@@ -75,12 +80,18 @@ extension HSMScheduler {
         var reroute: [Job] = []
         var fault: HSMError?
         var refused = false
+        let observer = configuration.completionObserver
+        let now = ContinuousClock.now
         for (job, outcome) in zip(jobs, outcomes) {
             switch outcome {
             case .done(let result):
                 if job.complete(.success(result)) { backend.completed.add(1, ordering: .relaxed) }
+                observer?(HSMCompletion(backend: backend.name, operation: job.operation.kindName, succeeded: true,
+                                        latency: now - job.enqueuedAt))
             case .failed(let error):
                 job.complete(.failure(error))
+                observer?(HSMCompletion(backend: backend.name, operation: job.operation.kindName, succeeded: false,
+                                        latency: now - job.enqueuedAt))
             case .expired:
                 job.complete(.failure(HSMError(.deadlineExceeded, "deadline passed before the HSM call", backend: backend.name)))
             case .keyMissing:

@@ -14,6 +14,9 @@ final class Job: @unchecked Sendable {
     let client: String
     let deadline: ContinuousClock.Instant
     let enqueuedAt: ContinuousClock.Instant
+    /// The batch this job belongs to (its outcome goes there instead of to a continuation).
+    private let group: JobGroup?
+    private let slot: Int
 
     private struct State {
         var continuation: UnsafeContinuation<HSMResult, any Error>?
@@ -26,12 +29,15 @@ final class Job: @unchecked Sendable {
     }
     private let state = Mutex(State())
 
-    init(key: KeyReference, operation: HSMOperation, client: String, deadline: ContinuousClock.Instant) {
+    init(key: KeyReference, operation: HSMOperation, client: String, deadline: ContinuousClock.Instant,
+         group: JobGroup? = nil, slot: Int = 0, enqueuedAt: ContinuousClock.Instant = .now) {
         self.key = key
         self.operation = operation
         self.client = client
         self.deadline = deadline
-        self.enqueuedAt = .now
+        self.enqueuedAt = enqueuedAt
+        self.group = group
+        self.slot = slot
     }
 
     /// Attaches the caller's continuation; resumes at once if the job already finished.
@@ -57,7 +63,10 @@ final class Job: @unchecked Sendable {
         }
         switch continuation {
         case .none: return false
-        case .some(let c): c?.resume(with: result.mapError { $0 as any Error }); return true
+        case .some(let c):
+            if let group { group.deliver(result, at: slot) }
+            c?.resume(with: result.mapError { $0 as any Error })
+            return true
         }
     }
 

@@ -10,7 +10,7 @@ import Glibc
 import PKCS11
 import Synchronization
 
-final class ProcessRunner: BatchRunner {
+final class ProcessRunner: PipelinedBatchRunner {
     private let configuration: BackendConfiguration
     private let executable: String
     private var process: Process?
@@ -51,6 +51,8 @@ final class ProcessRunner: BatchRunner {
             let ch = FrameChannel(readFD: fromChild.fileHandleForReading.fileDescriptor,
                                   writeFD: toChild.fileHandleForWriting.fileDescriptor)
             pipes = (toChild, fromChild)
+            pipeCapacity = Self.enlarge(toChild.fileHandleForWriting.fileDescriptor)
+            _ = Self.enlarge(fromChild.fileHandleForReading.fileDescriptor)
             process = child
             pid.store(child.processIdentifier, ordering: .relaxed)
             var hello = FrameWriter(.hello)
@@ -76,9 +78,23 @@ final class ProcessRunner: BatchRunner {
 
     /// Keeps the pipes alive as long as the child.
     private var pipes: (Pipe, Pipe)?
+    /// Bytes the pipe to the child holds before a write blocks.
+    private var pipeCapacity = 65_536
+    /// Sizes of the batch frames sent and not yet answered, oldest first.
+    private var outstandingBytes: [Int] = []
+
+    /// Asks for a 1 MiB pipe buffer (room for a pipelined frame); returns the capacity in force.
+    private static func enlarge(_ fd: Int32) -> Int {
+        // F_SETPIPE_SZ / F_GETPIPE_SZ (Linux ABI values; Swift's Glibc module does not export them).
+        let setPipeSize: Int32 = 1031, getPipeSize: Int32 = 1032
+        _ = fcntl(fd, setPipeSize, Int32(1 << 20))
+        let size = fcntl(fd, getPipeSize)
+        return size > 0 ? Int(size) : 65_536
+    }
 
     private func stop() {
         channel = nil
+        outstandingBytes.removeAll()
         if let process {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
@@ -88,10 +104,11 @@ final class ProcessRunner: BatchRunner {
         pid.store(0, ordering: .relaxed)
     }
 
-    private func roundTrip(_ frame: [UInt8], expecting count: Int) -> [ExecutionOutcome]? {
+    /// Reads one outcomes frame of `count` outcomes; nil (and the child stopped) when it died or
+    /// answered nonsense.
+    private func receiveOutcomes(count: Int) -> [ExecutionOutcome]? {
         guard let channel else { return nil }
         do throws(FrameChannel.Closed) {
-            try channel.send(frame)
             let (type, body) = try channel.receive()
             guard type == .outcomes else { stop(); return nil }
             var reader = FrameReader(body: body)
@@ -109,18 +126,59 @@ final class ProcessRunner: BatchRunner {
         }
     }
 
-    func run(_ items: [WorkItem], progress: () -> Void) -> [ExecutionOutcome] {
-        if let failure = ensureStarted() { return items.map { _ in failure } }
-        progress()
+    private func roundTrip(_ frame: [UInt8], expecting count: Int) -> [ExecutionOutcome]? {
+        guard let channel else { return nil }
+        do throws(FrameChannel.Closed) { try channel.send(frame) } catch { stop(); return nil }
+        return receiveOutcomes(count: count)
+    }
+
+    private func batchFrame(_ items: [WorkItem]) -> [UInt8] {
         var frame = FrameWriter(.batch)
         frame.bytes.reserveCapacity(64 + items.count * 128)
         frame.u32(UInt32(items.count))
         let now = ContinuousClock.now
         for item in items { frame.item(item, now: now) }
-        if let outcomes = roundTrip(frame.finish(), expecting: items.count) { return outcomes }
+        return frame.finish()
+    }
+
+    func run(_ items: [WorkItem], progress: () -> Void) -> [ExecutionOutcome] {
+        if let failure = ensureStarted() { return items.map { _ in failure } }
+        progress()
+        if let outcomes = roundTrip(batchFrame(items), expecting: items.count) { return outcomes }
         let failure = fault("worker process died")
         return items.map { _ in failure }
     }
+
+    // MARK: Pipelining (see PipelinedBatchRunner)
+
+    /// Up to 2 × B jobs outstanding, in at most this many frames.
+    var pipelineDepth: Int { 8 }
+
+    func send(_ items: [WorkItem], behindRunningBatch: Bool) -> PipelineSendResult {
+        if let failure = ensureStarted() { return .failed(failure) }
+        let frame = batchFrame(items)
+        // Frames queued behind a running batch must fit the pipe together: otherwise a write could
+        // block until the child finishes, while the child may block writing its outcomes.
+        if behindRunningBatch && outstandingBytes.reduce(0, +) + frame.count > pipeCapacity / 2 { return .tooLarge }
+        guard let channel else { return .failed(fault("worker process died")) }
+        do throws(FrameChannel.Closed) { try channel.send(frame) } catch {
+            stop()
+            return .failed(fault("worker process died"))
+        }
+        outstandingBytes.append(frame.count)
+        return .sent
+    }
+
+    func receive(count: Int) -> [ExecutionOutcome]? {
+        let outcomes = receiveOutcomes(count: count)
+        if outcomes != nil, !outstandingBytes.isEmpty { outstandingBytes.removeFirst() }
+        return outcomes
+    }
+
+    var outcomesFD: Int32? { channel?.readFD }
+
+    /// The outcome of every item of a batch lost with its worker process.
+    var lostBatchOutcome: ExecutionOutcome { fault("worker process died") }
 
     func probe(healthKey: KeyReference?) -> ExecutionOutcome {
         if let failure = ensureStarted() { return failure }

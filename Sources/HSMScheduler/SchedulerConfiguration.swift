@@ -77,6 +77,8 @@ public struct SchedulerConfiguration: Sendable {
     public var probeFailuresToEject: Int = 2
     /// Healthy backends are probed (latency) every this often.
     public var healthyProbeInterval: Duration = .seconds(1)
+    /// Called on the worker thread for every operation a backend completed (metrics); keep it cheap.
+    public var completionObserver: (@Sendable (HSMCompletion) -> Void)?
 
     public init() {}
 }

@@ -36,6 +36,8 @@ final class SessionExecutor {
     /// The module generation seen when the current attempt started (for coordinated re-init).
     private var observedGeneration: UInt64?
     private var keys: [CacheKey: (handle: ObjectHandle, type: KeyType)] = [:]
+    /// Per-credential keys derived on this session (session objects, bounded LRU).
+    private var derivedKeys = DerivedKeyCache()
 
     private struct CacheKey: Hashable { var id: [UInt8]; var objectClass: ObjectClass }
 
@@ -51,6 +53,7 @@ final class SessionExecutor {
         if let session, !session.isStale { return session }
         session = nil
         keys.removeAll()
+        derivedKeys.removeAll()
         let module = try loadedModule()
         let token: Token
         if let known = self.token, known.module.generation == tokenGeneration {
@@ -77,11 +80,17 @@ final class SessionExecutor {
     func reset() {
         session = nil
         keys.removeAll()
+        derivedKeys.removeAll()
     }
 
     /// Runs one operation, recovering from lost sessions and handles; checks the deadline before
     /// every HSM call.
     func execute(_ operation: HSMOperation, key: KeyReference, deadline: ContinuousClock.Instant?) -> ExecutionOutcome {
+        // Malformed input is refused here: the layer below reports it as a non-Cryptoki error,
+        // which recovery would otherwise mistake for a broken backend.
+        if let problem = Self.invalidInput(operation) {
+            return .failed(HSMError(.invalidArgument, problem, backend: backendName))
+        }
         var lastError: PKCS11Error?
         // Several rounds: when another worker re-initialises the module, this session is lost
         // again right after recovering, so a few consecutive failures are normal progress. The
@@ -105,7 +114,7 @@ final class SessionExecutor {
                     return .failed(HSMError(.invalidArgument, mismatch, backend: backendName))
                 }
                 if let deadline, ContinuousClock.now >= deadline { return .expired }
-                return .done(try perform(operation, key: cached.handle, session: session))
+                return .done(try perform(operation, keyID: key.id, key: cached.handle, session: session))
             } catch {
                 lastError = error
                 if let final = recover(from: error) { return final }
@@ -115,24 +124,60 @@ final class SessionExecutor {
                                       backend: backendName, cause: lastError))
     }
 
-    private func perform(_ operation: HSMOperation, key: ObjectHandle, session: Session) throws(PKCS11Error) -> HSMResult {
+    private func perform(_ operation: HSMOperation, keyID: [UInt8], key: ObjectHandle,
+                         session: Session) throws(PKCS11Error) -> HSMResult {
         switch operation {
         case .sign(let message, let mechanism, let format):
             return .signature(try session.sign(message, key: key, mechanism: mechanism, ecdsaFormat: format))
+        case .signDigest(let digest, let mechanism, let format):
+            return .signature(try session.signDigest(digest, key: key, mechanism: mechanism, ecdsaFormat: format))
         case .encrypt(let plaintext, let aad):
             return .sealed(try session.encryptGCM(plaintext, key: key, aad: aad))
         case .decrypt(let box, let aad):
             return .plaintext(try session.decryptGCM(box, key: key, aad: aad))
+        case .encryptDerived(let plaintext, let aad, let credential):
+            let derived = try derivedKey(master: key, masterID: keyID, credential: credential, session: session)
+            return .sealed(try session.encryptGCM(plaintext, key: derived, aad: aad))
+        case .decryptDerived(let box, let aad, let credential):
+            let derived = try derivedKey(master: key, masterID: keyID, credential: credential, session: session)
+            return .plaintext(try session.decryptGCM(box, key: derived, aad: aad))
+        }
+    }
+
+    /// CKA_ID of derived session keys: distinct from every registry key, so a lookup by a
+    /// master's CKA_ID never finds one of them.
+    static let derivedKeyID = Array("personahsm/derived".utf8)
+
+    /// The per-credential key of `credential` under `master`, derived on first use and cached.
+    private func derivedKey(master: ObjectHandle, masterID: [UInt8], credential: [UInt8],
+                            session: Session) throws(PKCS11Error) -> ObjectHandle {
+        let cacheKey = DerivedKeyCache.Key(masterID: masterID, credentialID: credential)
+        if let hit = derivedKeys.handle(for: cacheKey) { return hit }
+        let handle = try session.deriveAESKey(master: master, context: credential, options: KeyOptions(
+            id: Self.derivedKeyID, label: "derived", persistent: false, allowWrapping: false,
+            secretUsage: .encryptDecrypt))
+        if let evicted = derivedKeys.insert(handle, for: cacheKey) {
+            try? session.destroyObject(evicted)
+        }
+        return handle
+    }
+
+    private static func invalidInput(_ operation: HSMOperation) -> String? {
+        switch operation {
+        case .signDigest(_, .ed25519, _): "pure Ed25519 signs the message itself, not a digest"
+        case .signDigest(let digest, _, _) where digest.count != 32: "a SHA-256 digest is 32 bytes, got \(digest.count)"
+        default: nil
         }
     }
 
     private static func mismatch(_ operation: HSMOperation, keyType: KeyType) -> String? {
         let expected: KeyType
         switch operation {
-        case .sign(_, .ed25519, _): expected = .ecEdwards
-        case .sign(_, .ecdsaP256SHA256, _): expected = .ec
-        case .sign(_, .rsaPKCS1SHA256, _), .sign(_, .rsaPSSSHA256, _): expected = .rsa
-        case .encrypt, .decrypt: expected = .aes
+        case .sign(_, .ed25519, _), .signDigest(_, .ed25519, _): expected = .ecEdwards
+        case .sign(_, .ecdsaP256SHA256, _), .signDigest(_, .ecdsaP256SHA256, _): expected = .ec
+        case .sign(_, .rsaPKCS1SHA256, _), .sign(_, .rsaPSSSHA256, _),
+             .signDigest(_, .rsaPKCS1SHA256, _), .signDigest(_, .rsaPSSSHA256, _): expected = .rsa
+        case .encrypt, .decrypt, .encryptDerived, .decryptDerived: expected = .aes
         }
         return keyType == expected ? nil : "key type 0x\(String(keyType.rawValue, radix: 16)) does not fit the operation"
     }
@@ -148,6 +193,7 @@ final class SessionExecutor {
         }
         if error.invalidatesObjectHandle {
             keys.removeAll()
+            derivedKeys.removeAll()
             return nil
         }
         if error.requiresReinitialization {

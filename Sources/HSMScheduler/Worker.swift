@@ -9,7 +9,7 @@ import Synchronization
 
 final class Worker: @unchecked Sendable {
     let backend: Backend
-    private let scheduler: HSMScheduler
+    let scheduler: HSMScheduler
     /// Uptime nanoseconds when the current batch started; 0 when idle.
     let busySince = Atomic<UInt64>(0)
     /// The batch being run (the monitor steals it when the worker hangs).
@@ -52,19 +52,15 @@ final class Worker: @unchecked Sendable {
         let runner = scheduler.makeRunner(for: backend)
         runnerBox.withLock { $0 = RunnerRef(runner: runner) }
         defer { runnerBox.withLock { $0 = nil } }
+        if let pipelined = runner as? any PipelinedBatchRunner {
+            refused = pipelinedLoop(pipelined)
+            return
+        }
         let batchSize = scheduler.configuration.batchSize
         while let jobs = backend.take(max: batchSize, shouldExit: { retired.load(ordering: .relaxed) }) {
-            let now = ContinuousClock.now
-            var live: [Job] = []
-            live.reserveCapacity(jobs.count)
-            for job in jobs where !job.isDone {
-                if job.isExpired(at: now) {
-                    job.complete(.failure(HSMError(.deadlineExceeded, "deadline passed while queued", backend: backend.name)))
-                } else {
-                    live.append(job)
-                }
-            }
+            let live = screen(jobs)
             if live.isEmpty { continue }
+            backend.inFlight.add(live.count, ordering: .relaxed)
             current.withLock { $0 = live }
             busySince.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
             let outcomes = runner.run(live.map { WorkItem(key: $0.key, operation: $0.operation, deadline: $0.deadline) }) {
@@ -72,17 +68,36 @@ final class Worker: @unchecked Sendable {
             }
             busySince.store(0, ordering: .releasing)
             current.withLock { $0 = [] }
-            if scheduler.handle(outcomes: outcomes, of: live, on: backend) {
-                // The token has no session for this worker: leave the pool to the others, unless
-                // this is the last worker, which waits and tries again.
-                let others = backend.workers.withLock { $0.filter { $0 !== self && !$0.retired.load(ordering: .relaxed) }.count }
-                if others > 0 {
-                    refused = true
-                    retired.store(true, ordering: .relaxed)
-                } else {
-                    Thread.sleep(forTimeInterval: 0.05)
-                }
+            if deliver(outcomes, of: live) { refused = true; return }
+        }
+    }
+
+    /// Drops jobs already completed (cancelled, stolen) and fails expired ones; returns the rest.
+    func screen(_ jobs: [Job]) -> [Job] {
+        let now = ContinuousClock.now
+        var live: [Job] = []
+        live.reserveCapacity(jobs.count)
+        for job in jobs where !job.isDone {
+            if job.isExpired(at: now) {
+                job.complete(.failure(HSMError(.deadlineExceeded, "deadline passed while queued", backend: backend.name)))
+            } else {
+                live.append(job)
             }
         }
+        return live
+    }
+
+    /// Hands outcomes to the scheduler. Returns true when this worker must leave the pool (the
+    /// token has no session for it and other workers remain); the last worker waits and retries.
+    func deliver(_ outcomes: [ExecutionOutcome], of jobs: [Job]) -> Bool {
+        backend.inFlight.subtract(jobs.count, ordering: .relaxed)
+        guard scheduler.handle(outcomes: outcomes, of: jobs, on: backend) else { return false }
+        let others = backend.workers.withLock { $0.filter { $0 !== self && !$0.retired.load(ordering: .relaxed) }.count }
+        if others > 0 {
+            retired.store(true, ordering: .relaxed)
+            return true
+        }
+        Thread.sleep(forTimeInterval: 0.05)
+        return false
     }
 }

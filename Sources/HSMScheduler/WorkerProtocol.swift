@@ -6,8 +6,9 @@
 //   hello   (1): modulePath, tokenLabel, pin                         → helloReply (2): u8 ok, message
 //   batch   (3): u32 n, n × item                                      → outcomes   (4): u32 n, n × outcome
 //   probe   (5): healthKey (empty = session check only)               → outcomes   (4) with one outcome
-//   item:    u8 op (1 sign, 2 encrypt, 3 decrypt), u8 mechanism, u8 flags (1 = ECDSA DER),
-//            keyId, data, aad, iv, tag, u32 µs until the deadline (0 = none)
+//   item:    u8 op (1 sign, 2 encrypt, 3 decrypt, 4 sign digest, 5 encrypt derived, 6 decrypt derived),
+//            u8 mechanism, u8 flags (1 = ECDSA DER), keyId, data, aad, iv, tag,
+//            [credentialId: ops 5 and 6 only], u32 µs until the deadline (0 = none)
 //   outcome: u8 tag (1 signature, 2 sealed, 3 plaintext, 10 failed, 11 key missing,
 //            12 backend fault, 13 expired, 14 no session), then the result bytes (sealed: iv, ciphertext, tag) or
 //            an error: u8 kind, u32 retry ms, message, u32 CKR (0xFFFFFFFF = none), function
@@ -104,6 +105,15 @@ extension FrameWriter {
         case .decrypt(let box, let aad):
             u8(3); u8(0); u8(0)
             data(item.key.id); data(box.ciphertext); data(aad); data(box.iv); data(box.tag)
+        case .signDigest(let digest, let mechanism, let format):
+            u8(4); u8(mechanism.wireCode); u8(format == .der ? 1 : 0)
+            data(item.key.id); data(digest); data([]); data([]); data([])
+        case .encryptDerived(let plaintext, let aad, let credential):
+            u8(5); u8(0); u8(0)
+            data(item.key.id); data(plaintext); data(aad); data([]); data([]); data(credential)
+        case .decryptDerived(let box, let aad, let credential):
+            u8(6); u8(0); u8(0)
+            data(item.key.id); data(box.ciphertext); data(aad); data(box.iv); data(box.tag); data(credential)
         }
         if let deadline = item.deadline {
             let left = deadline - now
@@ -151,6 +161,7 @@ extension FrameReader {
         let op = try u8(), mech = try u8(), flags = try u8()
         let key = KeyReference(id: try data())
         let payload = try data(), aad = try data(), iv = try data(), tag = try data()
+        let credential = op == 5 || op == 6 ? try data() : []
         let micros = try u32()
         let operation: HSMOperation
         switch op {
@@ -159,6 +170,13 @@ extension FrameReader {
             operation = .sign(message: payload, mechanism: mechanism, ecdsaFormat: flags & 1 != 0 ? .der : .raw)
         case 2: operation = .encrypt(plaintext: payload, aad: aad)
         case 3: operation = .decrypt(box: GCMSealedBox(iv: iv, ciphertext: payload, tag: tag), aad: aad)
+        case 4:
+            guard let mechanism = SignatureMechanism(wireCode: mech) else { throw Malformed() }
+            operation = .signDigest(digest: payload, mechanism: mechanism, ecdsaFormat: flags & 1 != 0 ? .der : .raw)
+        case 5: operation = .encryptDerived(plaintext: payload, aad: aad, credentialID: credential)
+        case 6:
+            operation = .decryptDerived(box: GCMSealedBox(iv: iv, ciphertext: payload, tag: tag), aad: aad,
+                                        credentialID: credential)
         default: throw Malformed()
         }
         return WorkItem(key: key, operation: operation, deadline: micros == 0 ? nil : now + .microseconds(Int(micros)))

@@ -18,10 +18,21 @@ public struct GeneratedKeyMaterial: Sendable {
 public protocol KeyMaterialStore: Sendable {
     /// Generates a key inside the HSM, non-extractable unless `allowBackup`.
     func generate(_ spec: KeySpec, id: [UInt8], label: String, allowBackup: Bool) async throws -> GeneratedKeyMaterial
+    /// Generates a key whose AES role is `secretUsage` (a DERIVE master key may only derive).
+    func generate(_ spec: KeySpec, id: [UInt8], label: String, allowBackup: Bool,
+                  secretUsage: SecretKeyUsage) async throws -> GeneratedKeyMaterial
     /// Destroys every object with CKA_ID `id` on every node.
     func destroy(id: [UInt8]) async throws
     /// All stored metadata blobs by key name.
     func loadMetadata() async throws -> [String: [UInt8]]
     /// Stores (replaces) the metadata blob of `name` on every node.
     func storeMetadata(name: String, value: [UInt8]) async throws
+}
+
+extension KeyMaterialStore {
+    /// Stores that know no AES roles generate every secret key as an encryption key.
+    public func generate(_ spec: KeySpec, id: [UInt8], label: String, allowBackup: Bool,
+                         secretUsage: SecretKeyUsage) async throws -> GeneratedKeyMaterial {
+        try await generate(spec, id: id, label: label, allowBackup: allowBackup)
+    }
 }

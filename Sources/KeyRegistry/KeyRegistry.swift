@@ -198,7 +198,7 @@ public final class KeyRegistry: Sendable {
         }
     }
 
-    private func persist(_ record: KeyRecord) async throws {
+    func persist(_ record: KeyRecord) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try await store.storeMetadata(name: record.name, value: Array(try encoder.encode(record)))
@@ -208,7 +208,8 @@ public final class KeyRegistry: Sendable {
     private func makeVersion(of record: KeyRecord, number: UInt32) async throws -> KeyVersionRecord {
         let id = try SecureRandom.bytes(16)
         let material = try await store.generate(record.algorithm.keySpec, id: id, label: "\(record.name)/v\(number)",
-                                                allowBackup: record.allowBackup)
+                                                allowBackup: record.allowBackup,
+                                                secretUsage: record.purpose == .derive ? .derive : .encryptDecrypt)
         return KeyVersionRecord(version: number, state: .enabled, createdMillis: now(), hsmID: id.hexString,
                                 publicKeySPKI: material.publicKeySPKI,
                                 didKey: material.ed25519Raw.flatMap { try? DIDKey(ed25519Raw: $0).did }, backends: material.backends)

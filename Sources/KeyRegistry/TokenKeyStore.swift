@@ -34,7 +34,7 @@ public final class TokenKeyStore: KeyMaterialStore {
             .filter { seen.insert($0.storeIdentity).inserted }
     }
 
-    private func requireReachable() throws {
+    func requireReachable() throws {
         guard reachable() else {
             throw KeyRegistryError(.unavailable, "no HSM node is reachable; key changes are refused until one returns",
                                    reason: "HSM_UNAVAILABLE")
@@ -52,6 +52,11 @@ public final class TokenKeyStore: KeyMaterialStore {
     public func generate(_ spec: KeySpec, id: [UInt8], label: String, allowBackup: Bool) async throws
         -> GeneratedKeyMaterial
     {
+        try await generate(spec, id: id, label: label, allowBackup: allowBackup, secretUsage: .encryptDecrypt)
+    }
+
+    public func generate(_ spec: KeySpec, id: [UInt8], label: String, allowBackup: Bool,
+                         secretUsage: SecretKeyUsage) async throws -> GeneratedKeyMaterial {
         try requireReachable()
         var lastError: (any Error)?
         for node in stores {
@@ -59,17 +64,12 @@ public final class TokenKeyStore: KeyMaterialStore {
                 let (spki, raw) = try await node.withSession { session -> ([UInt8]?, [UInt8]?) in
                     let handles = try session.generateKey(spec, options: KeyOptions(
                         id: id, label: label, persistent: true, allowWrapping: allowBackup,
-                        secretUsage: .encryptDecrypt))
+                        secretUsage: secretUsage))
                     guard let publicHandle = handles.publicKey else { return (nil, nil) }
                     let publicKey = try session.publicKey(of: publicHandle)
                     return (publicKey.spkiDER, publicKey.rawEd25519)
                 }
-                try await replicate()
-                var holders = await holders(of: id, objectClass: spec == .aes256 ? .secretKey : .privateKey)
-                if replicator != nil {
-                    // The replicator returned only once the DR copy was complete.
-                    holders += nodes.filter { $0.cluster == "dr" && !holders.contains($0.name) }.map(\.name)
-                }
+                let holders = try await replicateNewKey(id: id, objectClass: spec == .aes256 ? .secretKey : .privateKey)
                 return GeneratedKeyMaterial(publicKeySPKI: spki, ed25519Raw: raw, backends: holders)
             } catch let error as KeyRegistryError where error.reason == "REPLICATION_FAILED" {
                 throw error
@@ -78,6 +78,17 @@ public final class TokenKeyStore: KeyMaterialStore {
             }
         }
         throw KeyRegistryError(.unavailable, "no HSM node could generate the key: \(lastError.map { "\($0)" } ?? "none")")
+    }
+
+    /// Copies a key just made on the primary to DR (RPO 0) and returns the nodes that hold it.
+    func replicateNewKey(id: [UInt8], objectClass: ObjectClass) async throws -> [String] {
+        try await replicate()
+        var holders = await holders(of: id, objectClass: objectClass)
+        if replicator != nil {
+            // The replicator returned only once the DR copy was complete.
+            holders += nodes.filter { $0.cluster == "dr" && !holders.contains($0.name) }.map(\.name)
+        }
+        return holders
     }
 
     /// Nodes on which an object with CKA_ID `id` of `objectClass` exists (asked once per store).

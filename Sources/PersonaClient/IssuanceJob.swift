@@ -62,14 +62,17 @@ public struct IssuanceJob: Sendable {
         public var chunkSize: Int
         /// Chunks in flight.
         public var window: Int
-        /// Check each signature against the did:key before writing (the server verifies too).
+        /// Check signatures against the did:key before writing (the server verifies each one too).
         public var verifySignatures: Bool
+        /// 1 checks every signature; n > 1 the first and last of each signing batch and every n-th
+        /// (see `CredentialIssuer.verificationInterval`).
+        public var verificationInterval: Int
         /// What to do with an issuer the input already names (default: refuse a foreign one).
         public var issuerPolicy: IssuerPolicy
 
         public init(input: String, output: String, rejects: String? = nil, format: IssuanceFormat = .both,
                     chunkSize: Int = 256, window: Int = 8, verifySignatures: Bool = true,
-                    issuerPolicy: IssuerPolicy = .fillIfMissing) {
+                    verificationInterval: Int = 1, issuerPolicy: IssuerPolicy = .fillIfMissing) {
             self.input = input
             self.output = output
             self.rejects = rejects ?? IssuanceJob.defaultRejectsPath(for: output)
@@ -77,6 +80,7 @@ public struct IssuanceJob: Sendable {
             self.chunkSize = max(1, chunkSize)
             self.window = max(1, window)
             self.verifySignatures = verifySignatures
+            self.verificationInterval = max(1, verificationInterval)
             self.issuerPolicy = issuerPolicy
         }
     }
@@ -116,7 +120,8 @@ public struct IssuanceJob: Sendable {
         let issuer: CredentialIssuer
         do {
             issuer = try CredentialIssuer(signer: signer, issuerPolicy: configuration.issuerPolicy,
-                                       verifySignatures: configuration.verifySignatures)
+                                       verifySignatures: configuration.verifySignatures,
+                                       verificationInterval: configuration.verificationInterval)
         } catch {
             throw IssuanceError(.wrongKey, "the signer's verification method is not a did:key", cause: error)
         }

@@ -34,6 +34,11 @@ extension RemoteCredentialSigner {
                 }
                 for (position, result) in response.results.enumerated() {
                     let index = pending[position]
+                    // The server echoes each item's position: answers out of order would pair
+                    // signatures with the wrong documents.
+                    guard result.index == UInt32(position), result.requestId == String(index) else {
+                        throw RPCError(.dataLoss, "SignBatch item \(position) answers item \(result.index) (\(result.requestId))")
+                    }
                     switch result.result {
                     case .response(let signed)?:
                         signatures[index] = try checked(signed)

@@ -84,6 +84,11 @@ public final class PersonaHSMServer: Sendable {
         schedulerConfig.queueCapacity = config.tuning.queueCapacity
         schedulerConfig.hangTimeout = .milliseconds(config.tuning.hangTimeoutMillis)
         schedulerConfig.healthInterval = .milliseconds(config.tuning.healthIntervalMillis)
+        let hsmLatency = HSMLatencyRecorder(metrics: metrics)
+        schedulerConfig.completionObserver = { completion in
+            hsmLatency.record(backend: completion.backend, operation: completion.operation,
+                              succeeded: completion.succeeded, latency: completion.latency)
+        }
         let scheduler = try HSMScheduler(configuration: schedulerConfig, backends: backends.map {
             BackendConfiguration(name: $0.config.name, modulePath: $0.config.module, tokenLabel: $0.tokenLabel,
                                  pin: $0.pin, sessions: $0.config.sessions, mode: workerMode(for: $0.config),

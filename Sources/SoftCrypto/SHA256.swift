@@ -9,7 +9,7 @@ public struct SHA256: ~Copyable {
 
     /// Starts an incremental hash.
     public init() {
-        guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else {
+        guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, FetchedDigest.sha256.pointer, nil) == 1 else {
             fatalError("OpenSSL could not initialise SHA-256")
         }
         self.context = context
@@ -40,7 +40,7 @@ public struct SHA256: ~Copyable {
         var out = [UInt8](repeating: 0, count: 32)
         bytes.withUnsafeBytes { input in
             out.withUnsafeMutableBufferPointer { output in
-                _ = EVP_Digest(input.baseAddress, input.count, output.baseAddress, nil, EVP_sha256(), nil)
+                _ = EVP_Digest(input.baseAddress, input.count, output.baseAddress, nil, FetchedDigest.sha256.pointer, nil)
             }
         }
         return out

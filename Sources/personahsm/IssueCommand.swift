@@ -10,6 +10,11 @@ import PersonaClient
 import RPCCore
 
 enum IssueCommand {
+    /// `--local-verify sample`: personahsmd verifies every signature before it answers, so the
+    /// client re-checks a sample that catches a wrong key or a mixed-up batch (they affect every
+    /// item) without doubling the CPU cost of each credential (docs/PERFORMANCE.md).
+    static let sampledVerificationInterval = 64
+
     static var command: Command {
         Command("issue", summary: "Issue credentials from a folder of JSON files or a JSON Lines file (resumable)",
                 usage: "INPUT --key NAME --out FILE.jsonl [--format jwt|di|both] [--rejects FILE]",
@@ -23,7 +28,9 @@ enum IssueCommand {
                     .value("window", "N", help: "Batches in flight (default 8)."),
                     .value("progress", "MODE", help: "auto (default: a bar on a terminal, lines otherwise), bar, lines, none."),
                     .flag("replace-issuer", help: "Replace an issuer the input names with the key's did:key (default: refuse it)."),
-                    .flag("no-local-verify", help: "Skip checking each signature locally (the server verifies too)."),
+                    .value("local-verify", "MODE", help: "Check signatures locally as well as on the server: sample (default: "
+                           + "first and last of each batch and every \(sampledVerificationInterval)th), all, or none."),
+                    .flag("no-local-verify", help: "Same as --local-verify none (the server still verifies every signature)."),
                 ]) { args in
             let input = try args.positional(0, "INPUT folder or JSON Lines file")
             let keyName = try args.required("key")
@@ -38,11 +45,19 @@ enum IssueCommand {
             case "none": style = IssuanceProgressDisplay.Style.none
             case let other: throw UsageError("unknown --progress \(other)")
             }
+            let verification: Int?  // nil: no local check; else the sampling interval
+            switch args.flag("no-local-verify") ? "none" : args.value("local-verify") ?? "sample" {
+            case "sample": verification = sampledVerificationInterval
+            case "all": verification = 1
+            case "none": verification = nil
+            case let other: throw UsageError("--local-verify must be sample, all or none, not \(other)")
+            }
             let configuration = IssuanceJob.Configuration(
                 input: input, output: try args.required("out"), rejects: args.value("rejects"), format: format,
                 chunkSize: try args.integer("chunk", default: 256, range: 1...1024),
                 window: try args.integer("window", default: 8, range: 1...256),
-                verifySignatures: !args.flag("no-local-verify"),
+                verifySignatures: verification != nil,
+                verificationInterval: verification ?? 1,
                 issuerPolicy: args.flag("replace-issuer") ? .overwrite : .fillIfMissing)
             let version = UInt32(try args.integer("version", default: 0, range: 0...Int(UInt32.max)))
             var exitCode = ExitCode.success

@@ -1,4 +1,4 @@
-// `personahsm keys …`: create, list, show, public-key, rotate, enable, disable, destroy,
+// `personahsm keys …`: create, import, list, show, public-key, rotate, enable, disable, destroy,
 // cancel-destroy.
 
 import ArgumentParsing
@@ -22,6 +22,7 @@ enum KeyCommands {
                         .value("rotation-days", "DAYS", help: "Automatic rotation period (default: server default, 90)."),
                         .flag("no-rotation", help: "Never rotate automatically."),
                         .flag("allow-backup", help: "Allow wrapping under the backup key."),
+                        .flag("derive", help: "aes256-gcm only: a DERIVE master key for per-credential keys (--credential-id)."),
                     ]) { args in
                 try await run(args) { connection in
                     let name = try args.positional(0, "key NAME")
@@ -30,12 +31,14 @@ enum KeyCommands {
                         throw UsageError("unknown algorithm \(text); use one of \(algorithms.keys.sorted().joined(separator: ", "))")
                     }
                     let days = try args.integer("rotation-days", default: 0, range: 0...3650)
+                    let purpose: KeyPurpose = args.flag("derive") ? .derive : .unspecified
                     let key = try await connection.keys.createKey(CreateKeyRequest(
-                        name: name, algorithm: algorithm, rotationPeriodSeconds: UInt64(days) * 86_400,
+                        name: name, purpose: purpose, algorithm: algorithm, rotationPeriodSeconds: UInt64(days) * 86_400,
                         disableRotation: args.flag("no-rotation"), allowBackup: args.flag("allow-backup")), options: options(args))
                     print(key, args)
                 }
             },
+            KeyImportCommand.command,
             Command("list", summary: "List keys", options: ClientOptions.specs + [.value("prefix", "TEXT", help: "Name prefix.")]) { args in
                 try await run(args) { connection in
                     var token = ""

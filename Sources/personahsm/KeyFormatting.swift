@@ -19,12 +19,23 @@ enum KeyFormatting {
         }
     }
 
+    static func purposeName(_ purpose: KeyPurpose) -> String {
+        switch purpose {
+        case .signVerify: "sign-verify"
+        case .encryptDecrypt: "encrypt-decrypt"
+        case .derive: "derive"
+        case .wrap: "wrap"
+        default: "unspecified"
+        }
+    }
+
     static func summary(_ key: Key) -> String {
         "\(key.name)\t\(algorithmName(key.algorithm))\tv\(key.primaryVersion)\t\(key.versions.count) version(s)"
     }
 
     static func details(_ key: Key) -> String {
         var lines = ["name:      \(key.name)", "algorithm: \(algorithmName(key.algorithm))",
+                     "purpose:   \(purposeName(key.purpose))",
                      "primary:   v\(key.primaryVersion)",
                      "rotation:  " + (key.rotationPeriodSeconds == 0 ? "never"
                                       : "every \(key.rotationPeriodSeconds / 86_400) days, next \(date(key.nextRotationUnixMillis))")]
@@ -38,7 +49,8 @@ enum KeyFormatting {
     }
 
     static func dictionary(_ key: Key) -> [String: Any] {
-        ["name": key.name, "algorithm": algorithmName(key.algorithm), "primary_version": key.primaryVersion,
+        ["name": key.name, "algorithm": algorithmName(key.algorithm), "purpose": purposeName(key.purpose),
+         "primary_version": key.primaryVersion,
          "rotation_period_seconds": key.rotationPeriodSeconds, "next_rotation_unix_millis": key.nextRotationUnixMillis,
          "labels": key.labels,
          "versions": key.versions.map { version in

@@ -14,18 +14,21 @@ enum SigningCommands {
         .value("version", "N", help: "Key version (default: primary for sign, any usable for verify)."),
         .value("in", "FILE", help: "Data to sign or verify (default stdin)."),
         .value("encoding", "ENC", help: "ECDSA signature encoding: raw (r||s, default) or der."),
+        .value("digest", "HEX", help: "A SHA-256 digest (64 hex digits) instead of data; not for Ed25519 keys."),
+        .flag("prehash", help: "Hash the input with SHA-256 here and send only the digest (not for Ed25519)."),
     ]
 
     static var sign: Command {
-        Command("sign", summary: "Sign a file or stdin", usage: "--key NAME [--in FILE] [--out FILE]",
+        Command("sign", summary: "Sign a file or stdin (or a SHA-256 digest)",
+                usage: "--key NAME [--in FILE | --digest HEX | --prehash] [--out FILE]",
                 options: ClientOptions.specs + inputOptions + [
                     .value("out", "FILE", help: "Write the raw signature to FILE (default: hex on stdout)."),
                     .value("idempotency-key", "KEY", help: "Repeat-safe key: a repeat returns the first signature."),
                 ]) { args in
             try await run(args, defaultRole: "issuer") { connection in
-                let data = try readInput(args)
+                let (input, bytes) = try signingInput(args)
                 let request = SignRequest(keyName: try args.required("key"), version: try version(args),
-                                          input: .data(data), inputChecksum: .inputCrc32c(CRC32C.checksum(data)),
+                                          input: input, inputChecksum: .inputCrc32c(CRC32C.checksum(bytes)),
                                           encoding: try encoding(args), idempotencyKey: args.value("idempotency-key") ?? "")
                 let response = try await connection.signing.sign(request, options: options(args))
                 guard CRC32C.checksum(response.signature) == response.signatureCrc32c else {
@@ -60,8 +63,13 @@ enum SigningCommands {
                 } else {
                     throw UsageError("give --signature or --signature-file")
                 }
+                let (input, _) = try signingInput(args)
+                let verifyInput: VerifyRequest.Input = switch input {
+                case .data(let data): .data(data)
+                case .digestSha256(let digest): .digestSha256(digest)
+                }
                 let response = try await connection.signing.verify(VerifyRequest(
-                    keyName: try args.required("key"), version: try version(args), input: .data(try readInput(args)),
+                    keyName: try args.required("key"), version: try version(args), input: verifyInput,
                     signature: signature, encoding: try encoding(args)), options: options(args))
                 valid = response.valid
                 if args.flag("json") {
@@ -80,6 +88,23 @@ enum SigningCommands {
             return Array(data)
         }
         return Array(FileHandle.standardInput.readDataToEndOfFile())
+    }
+
+    /// The data to sign, or its SHA-256 digest (--digest HEX, or --prehash of the input), plus the
+    /// bytes whose CRC32C travels with the request.
+    static func signingInput(_ args: ParsedArguments) throws -> (SignRequest.Input, [UInt8]) {
+        if let hex = args.value("digest") {
+            guard let digest = [UInt8](hexString: hex), digest.count == 32 else {
+                throw UsageError("--digest must be 64 hex digits (a SHA-256 digest)")
+            }
+            return (.digestSha256(digest), digest)
+        }
+        let data = try readInput(args)
+        if args.flag("prehash") {
+            let digest = SHA256.hash(data)
+            return (.digestSha256(digest), digest)
+        }
+        return (.data(data), data)
     }
 
     static func version(_ args: ParsedArguments) throws -> UInt32 {

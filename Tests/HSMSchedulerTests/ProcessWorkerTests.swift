@@ -86,4 +86,38 @@ struct ProcessWorkerTests {
         let cases = ok.map { SignatureCase(key: publicKey, mechanism: .ed25519, message: $0.0, signature: $0.1) }
         #expect(cases.count > 100 && cases.allSatisfy(OpenSSLCheck.verify))
     }
+
+    @Test("a batch submitted in one call comes back in order, with per-item errors, through pipelined workers")
+    func batchSubmission() async throws {
+        let label = "proc-batch"
+        let (ed, edPub) = try TestHSM.key(.ed25519, on: [label])
+        let (ec, ecPub) = try TestHSM.key(.ecdsaP256, on: [label])
+        var config = SchedulerConfiguration()
+        config.batchSize = 16  // several frames per batch call, so workers pipeline them
+        let scheduler = try HSMScheduler(configuration: config, backends: [TestHSM.backend(label, sessions: 2, mode: Self.mode)])
+        defer { scheduler.shutdown() }
+        let messages = (0..<300).map { Array("batch item \($0)".utf8) }
+        // Several batch callers at once, mixing algorithms.
+        async let edResults = scheduler.signBatch(messages, key: ed, mechanism: .ed25519, client: "a")
+        async let ecResults = scheduler.signBatch(messages, key: ec, mechanism: .ecdsaP256SHA256, client: "b")
+        let (edSigned, ecSigned) = await (edResults, ecResults)
+        #expect(edSigned.count == messages.count && ecSigned.count == messages.count)
+        var cases: [SignatureCase] = []
+        for (i, message) in messages.enumerated() {
+            guard case .success(let e) = edSigned[i], case .success(let c) = ecSigned[i] else {
+                Issue.record("item \(i) failed: \(edSigned[i]) \(ecSigned[i])")
+                return
+            }
+            cases.append(SignatureCase(key: edPub!, mechanism: .ed25519, message: message, signature: e))
+            cases.append(SignatureCase(key: ecPub!, mechanism: .ecdsaP256SHA256, message: message, signature: c))
+        }
+        // Each signature verifies against its own message: results are in submission order.
+        #expect(cases.allSatisfy(OpenSSLCheck.verify))
+        // Per-item failures do not fail the batch: a wrong mechanism for the key, and an expired deadline.
+        let wrong = await scheduler.signBatch([[1], [2]], key: ed, mechanism: .ecdsaP256SHA256)
+        #expect(wrong.allSatisfy { if case .failure(let e) = $0 { return e.kind == .invalidArgument } else { return false } })
+        let late = await scheduler.signBatch([[1]], key: ed, mechanism: .ed25519, deadline: .now - .seconds(1))
+        #expect({ if case .failure(let e) = late[0] { return e.kind == .deadlineExceeded } else { return false } }())
+        #expect(await scheduler.signBatch([], key: ed, mechanism: .ed25519).isEmpty)
+    }
 }

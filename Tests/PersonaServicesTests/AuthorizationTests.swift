@@ -77,6 +77,32 @@ import Testing
         #expect(throws: RPCError.self) { try authorizer.authorizeKey(tenant, keyName: "tenant-b-issuer") }
     }
 
+    @Test func rememberedDecisionsFollowAReplacedPolicy() async throws {
+        let authorizer = makeAuthorizer()
+        let tenant = try await authorizer.callStarting(context("spiffe://personahsm/tenant/a", Self.sign))
+        try authorizer.authorizeKey(tenant, keyName: "tenant-a-issuer")
+        // Same question again under a policy that no longer grants it: the old answer is gone.
+        var narrowed = Self.policy
+        narrowed.roles["issuer-a"] = RolePermissions(methods: ["SigningService/Sign*"], keys: ["tenant-a-other"])
+        authorizer.replacePolicy(narrowed)
+        #expect(throws: RPCError.self) { try authorizer.authorizeKey(tenant, keyName: "tenant-a-issuer") }
+        narrowed.identities["spiffe://personahsm/tenant/a"] = nil
+        authorizer.replacePolicy(narrowed)
+        await #expect(throws: RPCError.self) {
+            _ = try await authorizer.callStarting(context("spiffe://personahsm/tenant/a", Self.sign))
+        }
+    }
+
+    @Test func decisionsStayRightPastTheMemoCapacity() async throws {
+        let authorizer = makeAuthorizer()
+        let tenant = try await authorizer.callStarting(context("spiffe://personahsm/tenant/a", Self.sign))
+        for index in 0..<(AuthorizationDecisions.capacity + 10) {
+            try authorizer.authorizeKey(tenant, keyName: "tenant-a-\(index)")
+            #expect(throws: RPCError.self) { try authorizer.authorizeKey(tenant, keyName: "tenant-b-\(index)") }
+        }
+        try authorizer.authorizeKey(tenant, keyName: "tenant-a-0")
+    }
+
     @Test func repeatedFailuresRaiseOneAlertPerWindow() async {
         let metrics = MetricsRegistry()
         let denied = Tally()

@@ -1,9 +1,11 @@
-// hsm-bench: the HSM layer's benchmark (`make bench-hsm`). In one run it measures the physical limit
-// (raw OpenSSL Ed25519 signing), the HSM ceiling (a direct C_SignInit/C_Sign loop with 1 thread, 2
-// threads and 2 processes), the scheduler on the same key (threads and worker processes, many
-// requests in flight) as a ratio of the best ceiling, and the scheduler against the fault module
-// modelling a 1 ms network HSM with 3 backends as a ratio of that simulated capacity. Each case
-// prints one `BENCH name=… ops_per_s=… ratio=…` line. Also the child half of the 2-process case.
+// hsm-bench: the HSM layer's benchmark (`make bench-hsm`). In one run, for Ed25519, ECDSA P-256 and
+// RSA-2048, it measures the physical limit (raw OpenSSL signing), the HSM ceiling (a direct
+// C_SignInit/C_Sign loop with 1 thread, 2 threads and 2 processes) and the batched scheduler on the
+// same key (worker processes; for Ed25519 also worker threads) as a ratio of the best ceiling, the
+// cases interleaved over several rounds; then the scheduler against the fault module modelling a
+// 1 ms network HSM with 3 backends, as a ratio of that model's capacity, with the scheduler
+// process's CPU in cores and where a simulated session's time goes. Each case prints one
+// `BENCH name=… ops_per_s=… ratio=…` line. Also the child half of the multi-process cases.
 
 import Foundation
 import Glibc

@@ -9,8 +9,11 @@
 // Config file: "key = value" lines; "#" comments; a "[token:LABEL]" line starts a section whose
 // keys override the global ones for sessions on the token with that label. Re-read when the
 // file's mtime, size or inode changes (write a temp file and rename it for an atomic flip).
-//   latency_us     = N   C_Sign/C_Encrypt/C_Decrypt/C_Generate*/C_DeriveKey take at least N µs
-//                        (the real call's time counts towards it, like a remote HSM's round trip)
+//   latency_us     = N   C_Sign/C_Encrypt/C_Decrypt/C_Generate*/C_DeriveKey end at least N µs
+//                        after the operation started: after the start of its C_*Init call when
+//                        init_latency_us is 0, else after the start of the call itself. The real
+//                        module's work in both calls counts towards it, like the HSM's own work
+//                        inside a remote HSM's round trip.
 //   init_latency_us= N   same for C_SignInit/C_EncryptInit/C_DecryptInit
 //   max_sessions   = N   C_OpenSession fails with CKR_SESSION_COUNT beyond N open sessions per token
 //   fault          = none | device_error | session_invalid | device_removed | hang |
@@ -52,7 +55,10 @@ static int nslots;
 // flight; a session dropped by C_Finalize or device_removed while busy becomes a zombie that is
 // really closed when its last call returns (closing a session under a running C_Sign crashes
 // SoftHSM2).
-static struct { CK_SESSION_HANDLE handle; int slot; int busy; int zombie; } table[TABLE_SIZE];
+// `op_start` is when the session's pending C_*Init started (µs, 0 = none): the operation's latency
+// counts from there.
+// `last_end` is when its last operation with a latency returned (for the idle-gap statistics).
+static struct { CK_SESSION_HANDLE handle; int slot; int busy; int zombie; long op_start, last_end; } table[TABLE_SIZE];
 
 // Effective settings for a slot index. Caller holds `lock`.
 static struct settings effective(int slot) { return p11f_effective(slot >= 0 ? slots[slot].label : NULL); }
@@ -91,16 +97,18 @@ static int table_find(CK_SESSION_HANDLE h) {
     return -1;
 }
 
-static void table_insert_full(CK_SESSION_HANDLE h, int slot, int busy, int zombie) {
+static void table_insert_full(CK_SESSION_HANDLE h, int slot, int busy, int zombie, long op_start) {
     for (unsigned n = 0, i = (unsigned)(h % TABLE_SIZE); n < TABLE_SIZE; n++, i = (i + 1) % TABLE_SIZE) {
         if (table[i].handle == 0) {
             table[i].handle = h; table[i].slot = slot; table[i].busy = busy; table[i].zombie = zombie;
+            table[i].op_start = op_start;
+            table[i].last_end = 0;
             return;
         }
     }
 }
 
-static void table_insert(CK_SESSION_HANDLE h, int slot) { table_insert_full(h, slot, 0, 0); }
+static void table_insert(CK_SESSION_HANDLE h, int slot) { table_insert_full(h, slot, 0, 0, 0); }
 
 // Removes entry i and re-inserts the probe chain after it (open addressing deletion).
 static void table_remove_at(int i) {
@@ -108,8 +116,9 @@ static void table_remove_at(int i) {
     for (unsigned j = (unsigned)(i + 1) % TABLE_SIZE; table[j].handle != 0; j = (j + 1) % TABLE_SIZE) {
         CK_SESSION_HANDLE h = table[j].handle;
         int s = table[j].slot, busy = table[j].busy, zombie = table[j].zombie;
+        long op_start = table[j].op_start;
         table[j].handle = 0;
-        table_insert_full(h, s, busy, zombie);
+        table_insert_full(h, s, busy, zombie, op_start);
     }
 }
 
@@ -152,9 +161,10 @@ static long now_us(void) {
 enum call_kind { CALL_PLAIN, CALL_INIT, CALL_OP };
 
 // Common front of every session-bound call: checks the session, applies hangs and faults.
-// Returns CKR_OK to proceed; fills *lat with the latency to enforce.
-static CK_RV before(CK_SESSION_HANDLE h, enum call_kind kind, long *lat) {
+// Returns CKR_OK to proceed; fills *lat with the latency to enforce, counted from *start.
+static CK_RV before(CK_SESSION_HANDLE h, enum call_kind kind, long *lat, long *start) {
     *lat = 0;
+    *start = 0;
     for (;;) {
         pthread_mutex_lock(&lock);
         if (!initialized) { pthread_mutex_unlock(&lock); return CKR_CRYPTOKI_NOT_INITIALIZED; }
@@ -191,10 +201,36 @@ static CK_RV before(CK_SESSION_HANDLE h, enum call_kind kind, long *lat) {
             }
         }
         *lat = kind == CALL_OP ? s.latency_us : kind == CALL_INIT ? s.init_latency_us : 0;
-        if (rv == CKR_OK) table[at].busy++;
+        if (rv == CKR_OK) {
+            table[at].busy++;
+            long now = (*lat > 0 || (kind == CALL_INIT && s.latency_us > 0)) ? now_us() : 0;
+            *start = now;
+            if (kind == CALL_INIT) table[at].op_start = s.init_latency_us > 0 ? 0 : now;
+            if (kind == CALL_OP) {
+                if (table[at].op_start != 0) *start = table[at].op_start;
+                table[at].op_start = 0;
+            }
+        }
         pthread_mutex_unlock(&lock);
         return rv;
     }
+}
+
+// Records one finished operation with a latency in the statistics (when enabled).
+static void op_done(CK_SESSION_HANDLE h, long start_us, long lat_us) {
+    if (!p11f_stats_enabled()) return;
+    long end = now_us();
+    struct p11f_stats snapshot;
+    int write = 0;
+    pthread_mutex_lock(&lock);
+    int at = table_find(h);
+    if (at >= 0) {
+        long gap = table[at].last_end > 0 && start_us >= table[at].last_end ? start_us - table[at].last_end : -1;
+        table[at].last_end = end;
+        write = p11f_stats_add(end - start_us, lat_us, gap, &snapshot);
+    }
+    pthread_mutex_unlock(&lock);
+    if (write) p11f_stats_write(&snapshot);
 }
 
 // Sleeps until `start_us + lat_us` on the monotonic clock (absolute, so the real call's time counts
@@ -209,13 +245,13 @@ static void sleep_until(long start_us, long lat_us) {
 }
 
 #define SESSION_CALL(kind, call)                                   \
-    long lat;                                                       \
-    CK_RV pre = before(session, kind, &lat);                        \
+    long lat, start;                                                \
+    CK_RV pre = before(session, kind, &lat, &start);                \
     if (pre != CKR_OK) return pre;                                  \
-    long start = lat > 0 ? now_us() : 0;                            \
     CK_RV rv = call;                                                \
     after(session);                                                 \
     if (lat > 0) sleep_until(start, lat);                           \
+    if (lat > 0 && kind == CALL_OP) op_done(session, start, lat);   \
     return rv;
 
 static CK_RV w_Initialize(void *args) {

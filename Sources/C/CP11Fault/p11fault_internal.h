@@ -1,4 +1,4 @@
-// Internal interface between p11fault.c (the wrapped function table) and p11fault_config.c (the
+// Internal interface between p11fault.c (the wrapped function table), p11fault_stats.c and p11fault_config.c (the
 // config file). Not part of the module's public header.
 #ifndef P11FAULT_INTERNAL_H
 #define P11FAULT_INTERNAL_H
@@ -19,4 +19,14 @@ void p11f_refresh_config(void);
 
 /// Settings for the token labelled `label` (NULL: the global ones). Caller holds the lock.
 struct settings p11f_effective(const char *label);
+/// Cumulative timing of operations that have a latency (see p11fault_stats.c).
+struct p11f_stats { long ops, duration_us, latency_us, overshoot_us, gaps, gap_us; };
+
+/// Whether P11FAULT_STATS_DIR is set.
+int p11f_stats_enabled(void);
+/// Adds one operation (gap_us < 0: no previous operation on the session); copies the totals to
+/// *snapshot and returns non-zero when they should be written. Caller holds the lock.
+int p11f_stats_add(long duration_us, long latency_us, long gap_us, struct p11f_stats *snapshot);
+/// Writes the totals to the stats file. Call without the lock.
+void p11f_stats_write(const struct p11f_stats *snapshot);
 #endif

@@ -180,7 +180,14 @@ public enum CredentialShape {
         for byte in bytes[1..<colon] where !(isAlpha(byte) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2B || byte == 0x2D || byte == 0x2E) {
             return false
         }
-        let forbidden: Set<UInt8> = Set(" \"<>\\^`{|}".utf8)
-        return !bytes[(colon + 1)...].contains { $0 < 0x21 || $0 == 0x7F || forbidden.contains($0) }
+        return !bytes[(colon + 1)...].contains { byte in
+            switch byte {
+            case 0..<0x21, 0x7F, UInt8(ascii: "\""), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\\"),
+                 UInt8(ascii: "^"), UInt8(ascii: "`"), UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"):
+                return true
+            default:
+                return false
+            }
+        }
     }
 }

@@ -40,13 +40,24 @@ public enum EddsaJcs2022 {
     ///   already has a proof; ``CredentialError/Code/invalidProofOptions`` for bad dates; did:key
     ///   errors for a bad verification method.
     public static func prepare(document: JSONValue, options: ProofOptions) throws(CredentialError) -> PreparedProof {
+        try prepare(document: document, options: options, parsedKey: nil)
+    }
+
+    /// ``prepare(document:options:)`` with the did:key of `options.verificationMethod` already
+    /// parsed (a batch parses its signer's key once); `parsedKey` is used only when it is that key.
+    static func prepare(document: JSONValue, options: ProofOptions, parsedKey: DIDKey?) throws(CredentialError) -> PreparedProof {
         guard let object = document.objectValue else {
             throw CredentialError(.invalidCredential, "a Data Integrity document is a JSON object")
         }
         guard !object.contains("proof") else {
             throw CredentialError(.invalidCredential, "the document already has a proof; proof sets are not supported")
         }
-        let key = try DIDKey(verificationMethod: options.verificationMethod)
+        let key: DIDKey
+        if let parsedKey, scalarsEqual(parsedKey.verificationMethodID, options.verificationMethod) {
+            key = parsedKey
+        } else {
+            key = try DIDKey(verificationMethod: options.verificationMethod)
+        }
         try requireTimestamp(options.created, member: "created")
         var config: JSONObject = [:]
         config["type"] = .string(EddsaJcs2022Constants.proofType)

@@ -44,7 +44,13 @@ public enum VCJWT {
     ///   as issued, ``CredentialError/Code/issuerMismatch`` if its issuer is not the key's DID,
     ///   did:key errors for a bad `verificationMethod`.
     public static func prepare(credential: JSONValue, verificationMethod: String) throws(CredentialError) -> PreparedJWT {
-        let key = try DIDKey(verificationMethod: verificationMethod)
+        try prepare(credential: credential, key: DIDKey(verificationMethod: verificationMethod))
+    }
+
+    /// ``prepare(credential:verificationMethod:)`` for a key already parsed: a batch parses its
+    /// signer's did:key once instead of once per credential.
+    static func prepare(credential: JSONValue, key: DIDKey) throws(CredentialError) -> PreparedJWT {
+        let verificationMethod = key.verificationMethodID
         let report = CredentialShape.check(credential, stage: .issued)
         guard report.isAcceptable, let version = report.version else {
             throw CredentialError(.invalidCredential, "not an acceptable credential: \(report)")

@@ -73,7 +73,7 @@ extension CredentialVerifier {
            expires.epochSeconds < now.epochSeconds {
             throw CredentialError(.expired, "the proof expired at \(text)")
         }
-        let key = try DIDKey(verificationMethod: try string("verificationMethod"))
+        let key = try resolvedKeys.key(verificationMethod: try string("verificationMethod"))
         let encoded = try string("proofValue")
         proof.removeValue(forKey: "proofValue")
         let signature: [UInt8]

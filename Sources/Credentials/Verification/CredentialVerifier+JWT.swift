@@ -74,7 +74,7 @@ extension CredentialVerifier {
         }
         guard let kid = header["kid"] else { throw CredentialError(.missingKeyID, "the header has no kid") }
         guard let kidText = kid.stringValue else { throw CredentialError(.missingKeyID, "kid must be a string") }
-        let key = try DIDKey(verificationMethod: kidText)
+        let key = try resolvedKeys.key(verificationMethod: kidText)
         let version: VCVersion
         switch header["typ"]?.stringValue {
         case let typ? where scalarsEqual(typ, VCJWT.mediaTypeV2):

@@ -29,6 +29,8 @@ public struct CredentialVerifier: Sendable {
     }
 
     public let options: Options
+    /// did:key resolutions already done by this verifier (and its copies).
+    let resolvedKeys = DIDKeyResolutionCache()
 
     public init(options: Options = Options()) { self.options = options }
 

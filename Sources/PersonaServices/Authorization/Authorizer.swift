@@ -1,5 +1,7 @@
 // Enforces the access policy: as an interceptor for the method check (before any handler runs)
-// and as a call for the key check (handlers know the key name only after decoding).
+// and as a call for the key check (handlers know the key name only after decoding). Decisions are
+// remembered per policy (AuthorizationDecisions), so a batch of 256 items costs 256 lookups, not
+// 256 policy evaluations.
 
 import Observability
 import RPCCore
@@ -10,7 +12,13 @@ public final class Authorizer: ServerInterceptor, Sendable {
     /// Context attribute that carries the caller's roles, comma-separated.
     public static let rolesAttribute = "roles"
 
-    private let policy: Mutex<AccessPolicy>
+    /// The policy and the decisions taken under it, replaced together.
+    private struct State: Sendable {
+        var policy: AccessPolicy
+        var decisions = AuthorizationDecisions()
+    }
+
+    private let state: Mutex<State>
     private let monitor: AuthFailureMonitor
     private let onDenied: @Sendable (ServerContext, RPCError) -> Void
 
@@ -18,43 +26,53 @@ public final class Authorizer: ServerInterceptor, Sendable {
     ///   - onDenied: called for every refused call (the audit log records it).
     public init(policy: AccessPolicy, monitor: AuthFailureMonitor,
                 onDenied: @escaping @Sendable (ServerContext, RPCError) -> Void = { _, _ in }) {
-        self.policy = Mutex(policy)
+        self.state = Mutex(State(policy: policy))
         self.monitor = monitor
         self.onDenied = onDenied
     }
 
     /// Replaces the policy (SIGHUP reload, or an approved policy change).
     public func replacePolicy(_ newPolicy: AccessPolicy) {
-        policy.withLock { $0 = newPolicy }
+        state.withLock { $0 = State(policy: newPolicy) }
         monitor.updateThreshold(count: newPolicy.alertThreshold, windowSeconds: newPolicy.alertWindowSeconds)
     }
 
-    public var currentPolicy: AccessPolicy { policy.withLock { $0 } }
+    public var currentPolicy: AccessPolicy { state.withLock { $0.policy } }
 
     public func callStarting(_ context: ServerContext) async throws -> ServerContext {
-        let current = policy.withLock { $0 }
         guard !context.peer.name.isEmpty else {
             throw deny(context, RPCError(.unauthenticated, "no client identity in the certificate"))
         }
-        let roles = current.roles(of: context.peer.name, fingerprint: context.peer.fingerprintSHA256)
+        let method = context.method.fullName
+        let (roles, joined, allowed) = state.withLock { state in
+            let roles = state.decisions.roles(of: context.peer.name, fingerprint: context.peer.fingerprintSHA256,
+                                              in: state.policy)
+            let joined = roles.joined(separator: ",")
+            let allowed = !roles.isEmpty && state.decisions.allows(roles: roles, joined: joined, method: method,
+                                                                   in: state.policy)
+            return (roles, joined, allowed)
+        }
         guard !roles.isEmpty else {
             throw deny(context, RPCError(.permissionDenied, "identity \(context.peer.name) holds no role"))
         }
-        guard current.allows(roles: roles, method: context.method.fullName) else {
+        guard allowed else {
             throw deny(context, RPCError(.permissionDenied,
-                                         "roles \(roles.joined(separator: ",")) may not call \(context.method.fullName)"))
+                                         "roles \(joined) may not call \(method)"))
         }
-        var allowed = context
-        allowed.attributes[Self.rolesAttribute] = roles.joined(separator: ",")
-        return allowed
+        var admitted = context
+        admitted.attributes[Self.rolesAttribute] = joined
+        return admitted
     }
 
     /// Throws PERMISSION_DENIED unless the caller's roles may use `keyName` with this method.
     /// - Parameter audited: false for filtering (ListKeys hides keys instead of failing).
     public func authorizeKey(_ context: ServerContext, keyName: String, audited: Bool = true) throws {
-        let roles = (context.attributes[Self.rolesAttribute] ?? "").split(separator: ",").map(String.init)
-        let current = policy.withLock { $0 }
-        guard current.allows(roles: roles, method: context.method.fullName, key: keyName) else {
+        let roles = context.attributes[Self.rolesAttribute] ?? ""
+        let method = context.method.fullName
+        let allowed = state.withLock { state in
+            state.decisions.allows(joinedRoles: roles, method: method, key: keyName, in: state.policy)
+        }
+        guard allowed else {
             let error = RPCError(.permissionDenied,
                                  "\(context.peer.name) may not use key \(keyName) with \(context.method.method)")
             throw audited ? deny(context, error) : error

@@ -30,10 +30,15 @@ public struct CryptoService: CryptoServiceHandler {
                            details: ErrorDetails(reason: "CHECKSUM_MISMATCH", subject: "plaintext_crc32c"))
         }
         try environment.health.requireHSM()
-        let box = try await mapped {
-            try await environment.scheduler.encrypt(request.plaintext, aad: request.associatedData, key: reference,
-                                                    client: context.peer.name, deadline: context.deadline)
+        let operation: HSMOperation = request.credentialId.isEmpty
+            ? .encrypt(plaintext: request.plaintext, aad: request.associatedData)
+            : .encryptDerived(plaintext: request.plaintext, aad: request.associatedData,
+                              credentialID: Array(request.credentialId.utf8))
+        let result = try await mapped {
+            try await environment.scheduler.perform(operation, key: reference, client: context.peer.name,
+                                                    deadline: context.deadline)
         }
+        guard case .sealed(let box) = result else { throw RPCError(.internal, "the HSM returned no ciphertext") }
         let ciphertext = box.ciphertext + box.tag
         try await environment.audit.recordDurably(context, keyName: record.name, version: version.version,
                                                   requestDigest: SHA256.hash(request.associatedData), outcome: .ok,
@@ -55,10 +60,14 @@ public struct CryptoService: CryptoServiceHandler {
         try environment.health.requireHSM()
         let box = GCMSealedBox(iv: request.iv, ciphertext: Array(request.ciphertext.dropLast(16)),
                                tag: Array(request.ciphertext.suffix(16)))
-        let plaintext = try await mapped {
-            try await environment.scheduler.decrypt(box, aad: request.associatedData, key: reference,
-                                                    client: context.peer.name, deadline: context.deadline)
+        let operation: HSMOperation = request.credentialId.isEmpty
+            ? .decrypt(box: box, aad: request.associatedData)
+            : .decryptDerived(box: box, aad: request.associatedData, credentialID: Array(request.credentialId.utf8))
+        let result = try await mapped {
+            try await environment.scheduler.perform(operation, key: reference, client: context.peer.name,
+                                                    deadline: context.deadline)
         }
+        guard case .plaintext(let plaintext) = result else { throw RPCError(.internal, "the HSM returned no plaintext") }
         try await environment.audit.recordDurably(context, keyName: record.name, version: version.version,
                                                   requestDigest: SHA256.hash(request.ciphertext), outcome: .ok)
         return DecryptResponse(plaintext: plaintext, plaintextCrc32c: CRC32C.checksum(plaintext))
@@ -74,18 +83,40 @@ public struct CryptoService: CryptoServiceHandler {
         return GenerateDataKeyResponse(plaintextKey: request.withoutPlaintext ? [] : dataKey, wrappedKey: wrapped)
     }
 
+    /// Longest credential id (bytes of UTF-8) a per-credential key is derived from.
+    static let maxCredentialIDBytes = 256
+
+    /// An ENCRYPT_DECRYPT key without credential_id, or a DERIVE master key with one.
+    static func checkPurpose(_ record: KeyRecord, credentialID: String) throws {
+        switch record.purpose {
+        case .encryptDecrypt:
+            guard credentialID.isEmpty else {
+                throw RPCError(.invalidArgument, "credential_id needs a DERIVE master key; \(record.name) is an "
+                               + "encryption key", details: ErrorDetails(reason: "CREDENTIAL_ID_NOT_APPLICABLE",
+                                                                        subject: "credential_id"))
+            }
+        case .derive:
+            guard !credentialID.isEmpty else {
+                throw RPCError(.invalidArgument, "key \(record.name) is a DERIVE master key: set credential_id",
+                               details: ErrorDetails(reason: "CREDENTIAL_ID_REQUIRED", subject: "credential_id"))
+            }
+            guard credentialID.utf8.count <= maxCredentialIDBytes else {
+                throw RPCError(.invalidArgument, "credential_id is \(credentialID.utf8.count) bytes; the limit is "
+                               + "\(maxCredentialIDBytes)", details: ErrorDetails(reason: "CREDENTIAL_ID_TOO_LONG",
+                                                                               subject: "credential_id"))
+            }
+        default:
+            throw RPCError(.failedPrecondition, "key \(record.name) is a \(record.purpose.rawValue) key, not an "
+                           + "encryption key", details: ErrorDetails(reason: "WRONG_KEY_PURPOSE"))
+        }
+    }
+
     private func resolve(_ name: String, version number: UInt32, credentialID: String, context: ServerContext,
                          forEncryption: Bool) throws -> (KeyRecord, KeyVersionRecord, KeyReference) {
         try environment.authorizer.authorizeKey(context, keyName: name)
         return try mapped {
             let record = try environment.registry.key(name)
-            guard record.purpose == .encryptDecrypt else {
-                throw RPCError(.failedPrecondition, "key \(name) is a \(record.purpose.rawValue) key, not an encryption key",
-                               details: ErrorDetails(reason: "WRONG_KEY_PURPOSE"))
-            }
-            guard credentialID.isEmpty else {
-                throw RPCError(.unimplemented, "per-credential derived keys (credential_id) are not served yet")
-            }
+            try Self.checkPurpose(record, credentialID: credentialID)
             let version = forEncryption ? try record.versionForPrivateOperation(0)
                 : try record.versionsForPublicOperation(number == 0 ? record.primaryVersion : number)[0]
             return (record, version, KeyReference(id: try KeyRegistry.id(fromHex: version.hsmID)))

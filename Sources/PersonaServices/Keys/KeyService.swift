@@ -19,6 +19,10 @@ public struct KeyService: KeyServiceHandler {
 
     public func createKey(_ request: CreateKeyRequest, context: ServerContext) async throws -> Key {
         try environment.authorizer.authorizeKey(context, keyName: request.name)
+        guard request.name != Self.importKeyName else {
+            throw RPCError(.invalidArgument, "\(Self.importKeyName) is reserved for the server's import key",
+                           details: ErrorDetails(reason: "RESERVED_KEY_NAME", subject: "name"))
+        }
         let algorithm = try KeyAlgorithm(wire: request.algorithm)
         let purpose: KeyRecord.Purpose = request.purpose == .unspecified
             ? (algorithm.isSigning ? .signVerify : .encryptDecrypt) : try KeyRecord.Purpose(wire: request.purpose)
@@ -50,6 +54,7 @@ public struct KeyService: KeyServiceHandler {
 
     public func getPublicKey(_ request: GetPublicKeyRequest, context: ServerContext) async throws -> PersonaProtos.PublicKey {
         try environment.authorizer.authorizeKey(context, keyName: request.name)
+        if request.name == Self.importKeyName { return try await importPublicKey(request) }
         return try mapped {
             let record = try registry.key(request.name)
             guard record.algorithm.isSigning else {
@@ -116,13 +121,8 @@ public struct KeyService: KeyServiceHandler {
         return try await mapped { try await registry.cancelDestruction(request.name, version: request.version).wire }
     }
 
-    public func importKey(_ request: ImportKeyRequest, context: ServerContext) async throws -> Key {
-        try environment.authorizer.authorizeKey(context, keyName: request.name)
-        throw RPCError(.unimplemented, "ImportKey is not available in this release; create keys inside the HSM",
-                       details: ErrorDetails(reason: "IMPORT_NOT_AVAILABLE"))
-    }
 
-    private func encode(_ key: SoftCrypto.PublicKey, _ format: PublicKeyFormat) throws -> [UInt8] {
+    func encode(_ key: SoftCrypto.PublicKey, _ format: PublicKeyFormat) throws -> [UInt8] {
         switch format {
         case .spkiDer: return key.spkiDER
         case .spkiPem: return Array(key.pemRepresentation.utf8)

@@ -27,6 +27,9 @@ struct SigningEngine: Sendable {
 
     private func signOnce(_ request: SignRequest, context: ServerContext) async throws -> SignResponse {
         try context.checkAlive()
+        if case .digestSha256(let digest) = request.input {
+            return try await signDigestOnce(request, digest: digest, context: context)
+        }
         try environment.authorizer.authorizeKey(context, keyName: request.keyName)
         let record = try environment.registry.key(request.keyName)
         guard record.purpose == .signVerify, let mechanism = record.algorithm.signatureMechanism,
@@ -91,7 +94,7 @@ struct SigningEngine: Sendable {
                 throw RPCError(.invalidArgument, "digest_sha256 must be 32 bytes, got \(digest.count)",
                                details: ErrorDetails(reason: "MALFORMED_DIGEST", subject: "digest_sha256"))
             }
-            throw RPCError(.unimplemented, "signing a caller-computed digest is not supported yet; send data")
+            return digest  // signed by signDigestOnce (SigningEngine+Digest.swift)
         case nil:
             throw RPCError(.invalidArgument, "set data (or digest_sha256) to sign")
         }

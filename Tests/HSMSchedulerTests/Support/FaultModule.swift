@@ -24,7 +24,7 @@ enum FaultModule {
         let cc = Process()
         cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         cc.arguments = ["cc", "-O2", "-shared", "-fPIC", "-I\(source)/include", "-I/usr/include/p11-kit-1",
-                        "\(source)/p11fault.c", "\(source)/p11fault_config.c", "-o", out, "-lpthread", "-ldl"]
+                        "\(source)/p11fault.c", "\(source)/p11fault_config.c", "\(source)/p11fault_stats.c", "-o", out, "-lpthread", "-ldl"]
         try? cc.run()
         cc.waitUntilExit()
         return out

@@ -58,11 +58,11 @@ final class InProcessServer: Sendable {
     /// process exits and TestHSM removes its folder.
     static func with<T>(tokenLabel: String, keys: [(String, PersonaProtos.Algorithm)] = [], maxBatchRequest: Int = 64,
                         auditFolder: String? = nil, writeTimeoutMillis: Int = 1000,
-                        auditSinkWrapper: (@Sendable (any FileSink) -> any FileSink)? = nil,
+                        auditSinkWrapper: (@Sendable (any FileSink) -> any FileSink)? = nil, dev: Bool = true,
                         _ body: (InProcessServer) async throws -> T) async throws -> T {
         let server = try await start(tokenLabel: tokenLabel, auditFolder: auditFolder,
                                      writeTimeoutMillis: writeTimeoutMillis, maxBatchRequest: maxBatchRequest,
-                                     auditSinkWrapper: auditSinkWrapper)
+                                     auditSinkWrapper: auditSinkWrapper, dev: dev)
         do {
             let admin = try server.connect(as: "admin")
             for (name, algorithm) in keys where !server.server.registry.list().contains(where: { $0.name == name }) {
@@ -81,9 +81,11 @@ final class InProcessServer: Sendable {
     /// - Parameters:
     ///   - auditFolder: where the audit log goes (default: under the server's temp root).
     ///   - auditSinkWrapper: wraps the audit log's file sink (fault injection).
+    ///   - dev: dev mode (plaintext key import, short destruction waits).
     static func start(tokenLabel: String, auditFolder: String? = nil, writeTimeoutMillis: Int = 1000,
                       maxBatchRequest: Int = 64,
-                      auditSinkWrapper: (@Sendable (any FileSink) -> any FileSink)? = nil) async throws -> InProcessServer {
+                      auditSinkWrapper: (@Sendable (any FileSink) -> any FileSink)? = nil,
+                      dev: Bool = true) async throws -> InProcessServer {
         _ = try TestHSM.token(tokenLabel)
         _ = try TestHSM.pin()
         let root = NSTemporaryDirectory() + "personahsm-e2e-\(tokenLabel)-\(UInt32.random(in: 0...UInt32.max))"
@@ -106,7 +108,7 @@ final class InProcessServer: Sendable {
             backends: [BackendConfig(name: "softhsm-test", cluster: "primary", module: DevToken.defaultModulePath,
                                      token: tokenLabel, pinFile: TestHSM.folder + "/user.pin", pinEnv: nil,
                                      sessions: 2)],
-            tuning: tuning, logLevel: "error", dev: true)
+            tuning: tuning, logLevel: "error", dev: dev)
         try config.validate()
         let clock = SimulatedClock()
         let server = try await PersonaHSMServer.start(

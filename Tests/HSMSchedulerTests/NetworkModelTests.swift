@@ -1,0 +1,54 @@
+// The fault module as a network-HSM model, end to end through pipelined worker processes: an
+// operation's latency counts from its C_SignInit, every operation takes at least the configured
+// latency, one session runs its operations one after another, and the timing statistics the
+// benchmark reads (P11FAULT_STATS_DIR) account for every operation.
+
+import Foundation
+import HSMScheduler
+import PKCS11
+import TestSupport
+import Testing
+
+@Suite("Network HSM model")
+struct NetworkModelTests {
+    @Test("1 session at 2 ms per operation: ≥ 2 ms each, serial, and the statistics add up")
+    func latencyAndStatistics() async throws {
+        let label = "net-model"
+        let (key, publicKey) = try TestHSM.sharedEd25519(on: [label])
+        let stats = TestHSM.folder + "/stats-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: stats, withIntermediateDirectories: true)
+        var backend = try FaultModule.backend(label, sessions: 1,
+                                              mode: .processes(executable: WorkerMode.defaultWorkerExecutable),
+                                              settings: ["latency_us": "2000"])
+        backend.workerEnvironment["P11FAULT_STATS_DIR"] = stats
+        var config = SchedulerConfiguration()
+        config.batchSize = 32
+        let scheduler = try HSMScheduler(configuration: config, backends: [backend])
+        defer { scheduler.shutdown() }
+        let messages = (0..<300).map { Array("model \($0)".utf8) }
+        let start = ContinuousClock.now
+        let results = await scheduler.signBatch(messages, key: key, mechanism: .ed25519)
+        let elapsed = ContinuousClock.now - start
+        let signatures = results.compactMap { try? $0.get() }
+        #expect(signatures.count == messages.count)
+        let cases = zip(messages, signatures).map { SignatureCase(key: publicKey, mechanism: .ed25519, message: $0, signature: $1) }
+        #expect(cases.allSatisfy(OpenSSLCheck.verify))
+        // One session, one operation at a time: 300 operations cannot finish faster than 300 × 2 ms.
+        #expect(elapsed >= .milliseconds(600), "300 operations took \(elapsed)")
+        // The worker process wrote its counters after 256 operations.
+        let files = try FileManager.default.contentsOfDirectory(atPath: stats).filter { $0.hasPrefix("stats-") && !$0.hasSuffix(".tmp") }
+        #expect(files.count == 1)
+        let text = try String(contentsOfFile: stats + "/" + (files.first ?? ""), encoding: .utf8)
+        var values: [String: Int] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2 { values[String(parts[0])] = Int(parts[1]) }
+        }
+        let ops = values["ops"] ?? 0
+        #expect(ops >= 256)
+        #expect(values["latency_us"] == ops * 2000)
+        #expect((values["duration_us"] ?? 0) >= ops * 2000, "\(values)")
+        #expect((values["duration_us"] ?? 0) - (values["overshoot_us"] ?? 0) == ops * 2000, "\(values)")
+        #expect((values["gaps"] ?? 0) >= ops - 1)
+    }
+}
