@@ -16,9 +16,11 @@ public enum FaultModuleLibrary {
         }
         let out = NSTemporaryDirectory() + "libp11fault-\(getpid()).so"
         let source = SharedTestData.packageRoot.appendingPathComponent("Sources/C/CP11Fault").path
+        let sources = ((try? FileManager.default.contentsOfDirectory(atPath: source)) ?? [])
+            .filter { $0.hasSuffix(".c") }.sorted().map { "\(source)/\($0)" }
         _ = try? Subprocess.run("/usr/bin/env", ["cc", "-O2", "-shared", "-fPIC", "-I\(source)/include",
-                                                 "-I/usr/include/p11-kit-1", "\(source)/p11fault.c",
-                                                 "\(source)/p11fault_config.c", "-o", out, "-lpthread", "-ldl"])
+                                                 "-I/usr/include/p11-kit-1"] + sources
+                                                 + ["-o", out, "-lpthread", "-ldl"])
         return out
     }()
 }
