@@ -16,7 +16,8 @@ public final class TokenKeyStore: KeyMaterialStore {
     public let nodes: [TokenNode]
     /// Copies changes to the DR cluster (nil: the HSM replicates by itself, or there is no DR).
     public let replicator: (any ClusterReplicator)?
-    /// False while no HSM node is reachable (degraded mode): changes fail fast with UNAVAILABLE.
+    /// False while no primary HSM node is reachable (degraded mode, or only DR serving): changes
+    /// fail fast with UNAVAILABLE instead of waiting on a dead token.
     private let reachable: @Sendable () -> Bool
 
     public init(nodes: [TokenNode], replicator: (any ClusterReplicator)? = nil,
@@ -36,8 +37,8 @@ public final class TokenKeyStore: KeyMaterialStore {
 
     func requireReachable() throws {
         guard reachable() else {
-            throw KeyRegistryError(.unavailable, "no HSM node is reachable; key changes are refused until one returns",
-                                   reason: "HSM_UNAVAILABLE")
+            throw KeyRegistryError(.unavailable, "no primary HSM node is reachable; key changes are refused until "
+                                   + "one returns (the DR cluster is a read-only replica)", reason: "HSM_UNAVAILABLE")
         }
     }
 

@@ -68,7 +68,7 @@ public final class PersonaHSMServer: Sendable {
         try replicator?.replicateNow()
         let reachability = SchedulerReachability()
         let store = TokenKeyStore(nodes: backends.map(\.node), replicator: replicator,
-                                  reachable: { reachability.anyNodeHealthy })
+                                  reachable: { reachability.anyPrimaryHealthy })
         var options = KeyRegistryOptions()
         options.defaultRotationSeconds = UInt64(config.tuning.rotationDays * 86_400)
         options.defaultDestructionWaitMillis = Int64(config.tuning.destructionWaitDays * 86_400_000)
@@ -281,9 +281,10 @@ final class SchedulerReachability: Sendable {
 
     func attach(_ scheduler: HSMScheduler) { self.scheduler.withLock { $0 = scheduler } }
 
-    /// True before the scheduler runs and while any node is in rotation.
-    var anyNodeHealthy: Bool {
+    /// True before the scheduler runs and while a primary node is in rotation. Key changes go to
+    /// the primary cluster only: the DR copy is a replica that the next copy would overwrite.
+    var anyPrimaryHealthy: Bool {
         guard let scheduler = scheduler.withLock({ $0 }) else { return true }
-        return scheduler.backendStatus().contains { $0.healthy }
+        return scheduler.backendStatus().contains { $0.healthy && $0.cluster == .primary }
     }
 }

@@ -79,6 +79,15 @@ struct NodeFailoverTests {
             return HACluster.primaries.allSatisfy { health[$0] == false }
         }
         #expect(try server.ops("/readyz").contains("serving from the DR cluster"))
+        // Key changes go to the primary cluster only (DR is a replica): refused at once.
+        let refused = ContinuousClock.now
+        do {
+            _ = try await admin.keys.createKey(CreateKeyRequest(name: "ha-dr-new", algorithm: .ed25519))
+            Issue.record("a key was created with no primary node")
+        } catch let error as RPCError {
+            #expect(error.code == .unavailable, "\(error)")
+        }
+        #expect(ContinuousClock.now - refused < .milliseconds(500))
         try await Task.sleep(for: .seconds(2))
         let outcomes = await load.stop()
         let failed = outcomes.filter { $0.error != nil }
