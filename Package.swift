@@ -154,6 +154,12 @@ let package = Package(
         // The quorum ledger and bundle format against a real SoftHSM2 token, without a server.
         .testTarget(name: "CustodyTests", dependencies: ["Custody", "KeyRegistry", "PKCS11", "SoftCrypto", "TestSupport"],
                     swiftSettings: swiftSettings),
+        // HSM node and server-instance failover against real personahsmd processes on the dev topology,
+        // nodes reached through libp11fault.so (needs `swift build` first).
+        .testTarget(name: "HighAvailabilityTests",
+                    dependencies: ["TestSupport", "PersonaServer", "PersonaClient", "PersonaProtos", "RPCCore", "SoftCrypto",
+                                   "KeyRegistry", "PKCS11", "personahsmd"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "SoftCrypto", "COpenSSL"],
                     swiftSettings: swiftSettings),
     ]

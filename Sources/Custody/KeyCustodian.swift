@@ -24,15 +24,20 @@ public final class KeyCustodian: Sendable {
     let now: @Sendable () -> Int64
     /// The SoftHSM2 config (SOFTHSM2_CONF) the nodes' module was loaded with, for partition images.
     let softHSMConfig: String?
+    /// Where restored metadata is written: the server's store, so the DR copy follows (RPO 0).
+    let store: TokenKeyStore
 
     /// - Parameters:
-    ///   - nodes: every HSM node of the server (primary first).
+    ///   - nodes: the HSM nodes a backup reads and a restore writes (the primary cluster, one node
+    ///     per store this process reaches).
     ///   - vault: where the sealing keys live.
     ///   - softHSMConfig: SOFTHSM2_CONF of the nodes' module (nil: not SoftHSM2; partition images
     ///     are then refused).
+    ///   - store: the key store whose writes replicate (nil: one over `nodes`, no replication).
     public init(registry: KeyRegistry, nodes: [TokenNode], vault: BackupVault, softHSMConfig: String?,
-                now: @escaping @Sendable () -> Int64) {
+                store: TokenKeyStore? = nil, now: @escaping @Sendable () -> Int64) {
         self.softHSMConfig = softHSMConfig
+        self.store = store ?? TokenKeyStore(nodes: nodes)
         self.registry = registry
         self.nodes = nodes.sorted { ($0.cluster == "primary" ? 0 : 1) < ($1.cluster == "primary" ? 0 : 1) }
         self.vault = vault
@@ -163,7 +168,6 @@ public final class KeyCustodian: Sendable {
             // Another partition: only wrapped material can move there.
             try await restoreWrapped(payload.wrapped, wanted: wanted, target: target, partition: serial)
         }
-        let store = TokenKeyStore(nodes: nodes)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         for record in decision.restore {

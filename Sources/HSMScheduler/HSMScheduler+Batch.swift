@@ -36,7 +36,7 @@ extension HSMScheduler {
     /// Queues a batch's jobs together on the least-loaded healthy backend that may hold the key;
     /// whatever does not fit there (or any trouble) goes through the per-job routing.
     func routeBatch(_ jobs: [Job], key: KeyReference, deadline: ContinuousClock.Instant) {
-        let eligible = backends.filter { $0.isHealthy && !$0.isKnownMissing(key) }
+        let eligible = preferPrimary(backends.filter { $0.isHealthy && !$0.isKnownMissing(key) })
         guard ContinuousClock.now < deadline, let target = eligible.min(by: { $0.load < $1.load }) else {
             for job in jobs { route(job) }
             return

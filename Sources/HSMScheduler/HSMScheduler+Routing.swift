@@ -1,4 +1,5 @@
-// Routing and completion: where a job goes (the least-loaded healthy backend that may hold its key),
+// Routing and completion: where a job goes (the least-loaded healthy primary backend that may hold
+// its key; a disaster-recovery backend only when no primary one is left),
 // what a worker's outcomes mean (done, wrong request, key missing here, backend broken), and how
 // work moves off a backend that failed — the code that makes "no request lost" hold.
 
@@ -26,7 +27,9 @@ extension HSMScheduler {
                 }
             }
         } else {
-            var candidates = backends.filter { $0.isHealthy && !tried.contains($0.index) && !$0.isKnownMissing(job.key) }
+            var candidates = preferPrimary(backends.filter {
+                $0.isHealthy && !tried.contains($0.index) && !$0.isKnownMissing(job.key)
+            })
             if candidates.count > 1 { candidates.sort { $0.load < $1.load } }
             for backend in candidates {
                 switch backend.enqueue(job) {
@@ -52,6 +55,13 @@ extension HSMScheduler {
             error.kind = .unavailable(retryAfter: retryHint())
             job.complete(.failure(error))
         }
+    }
+
+    /// DR nodes serve only when no primary node that may hold the key is in rotation: keeps the
+    /// primary candidates of `candidates` if there are any.
+    func preferPrimary(_ candidates: [Backend]) -> [Backend] {
+        guard candidates.contains(where: { $0.configuration.cluster == .primary }) else { return candidates }
+        return candidates.filter { $0.configuration.cluster == .primary }
     }
 
     /// How long a rejected caller should wait: the time to drain the shortest queue, within bounds.

@@ -129,7 +129,8 @@ public final class HSMScheduler: Sendable {
     /// Health and counters of every backend.
     public func backendStatus() -> [BackendStatus] {
         backends.map { b in
-            BackendStatus(name: b.name, healthy: b.isHealthy, queued: b.queued.load(ordering: .relaxed),
+            BackendStatus(name: b.name, cluster: b.configuration.cluster, sessions: b.workers.withLock { $0.count },
+                          healthy: b.isHealthy, queued: b.queued.load(ordering: .relaxed),
                           completed: b.completed.load(ordering: .relaxed), failovers: b.failovers.load(ordering: .relaxed),
                           probeLatency: .microseconds(b.probeLatencyMicros.load(ordering: .relaxed)),
                           reason: b.unhealthyReason.withLock { $0 }, healthChangedAt: b.healthChangedAt.withLock { $0 })
@@ -164,6 +165,10 @@ public final class HSMScheduler: Sendable {
 /// A snapshot of one backend.
 public struct BackendStatus: Sendable {
     public var name: String
+    /// Primary or disaster-recovery cluster.
+    public var cluster: BackendCluster
+    /// Sessions open on the node (one per live worker).
+    public var sessions: Int
     public var healthy: Bool
     public var queued: Int
     public var completed: Int

@@ -11,6 +11,13 @@ public enum WorkerMode: Sendable, Hashable {
     case processes(executable: String)
 }
 
+/// The cluster an HSM node belongs to. Routing prefers healthy primary nodes; disaster-recovery
+/// nodes take traffic only for keys that no healthy primary node holds.
+public enum BackendCluster: String, Sendable, Hashable {
+    case primary
+    case dr
+}
+
 /// One HSM node: a token in a module.
 public struct BackendConfiguration: Sendable {
     /// Name in logs, errors and health reports.
@@ -28,9 +35,13 @@ public struct BackendConfiguration: Sendable {
     public var healthKey: KeyReference?
     /// Environment for worker processes (e.g. SOFTHSM2_CONF, P11FAULT_CONFIG).
     public var workerEnvironment: [String: String]
+    /// Primary or disaster-recovery cluster.
+    public var cluster: BackendCluster
 
     public init(name: String, modulePath: String, tokenLabel: String, pin: PIN, sessions: Int = 2,
-                mode: WorkerMode = .threads, healthKey: KeyReference? = nil, workerEnvironment: [String: String] = [:]) {
+                mode: WorkerMode = .threads, healthKey: KeyReference? = nil, workerEnvironment: [String: String] = [:],
+                cluster: BackendCluster = .primary) {
+        self.cluster = cluster
         self.name = name
         self.modulePath = modulePath
         self.tokenLabel = tokenLabel

@@ -61,6 +61,12 @@ public final class KeyRegistry: Sendable {
         publicKeys.withLock { $0.removeAll() }
     }
 
+    /// Re-reads metadata between changes, so keys another server instance created, rotated or
+    /// disabled show up here (the maintenance loop calls this; a local change is never lost to it).
+    public func refresh() async throws {
+        try await writer.serialize { try await self.reload() }
+    }
+
     // MARK: Reads (from the cache)
 
     /// The record of `name`.

@@ -32,13 +32,14 @@ extension TokenKeyStore: KeyImportingStore {
     public func importKey(_ material: KeyMaterial, publicKey: PKCS11.PublicKey, id: [UInt8], label: String) async throws
         -> GeneratedKeyMaterial
     {
+        try requireReachable()
         try await importNode.withSession { session in
             let options = KeyOptions(id: id, label: label, persistent: true, allowWrapping: false)
             var publicHalf: PKCS11.PublicKey? = publicKey
             if case .rsa = material { publicHalf = nil }  // built from the material by importKey
             _ = try session.importKey(material, options: options, publicKey: publicHalf)
         }
-        let holders = await holders(of: id, objectClass: .privateKey)
+        let holders = try await replicateNewKey(id: id, objectClass: .privateKey)
         return GeneratedKeyMaterial(publicKeySPKI: publicKey.spkiDER, ed25519Raw: publicKey.rawEd25519, backends: holders)
     }
 
@@ -50,6 +51,7 @@ extension TokenKeyStore: KeyImportingStore {
                                    + "unwrap Ed25519 keys; import Ed25519 keys in dev mode or generate them inside the HSM",
                                    reason: "IMPORT_ALGORITHM_NOT_SUPPORTED")
         }
+        try requireReachable()
         let spki = try await importNode.withSession { session -> [UInt8] in
             guard let importKey = try session.findKey(id: Self.importKeyID, objectClass: .privateKey),
                   let importPublic = try session.findKey(id: Self.importKeyID, objectClass: .publicKey) else {
@@ -83,7 +85,7 @@ extension TokenKeyStore: KeyImportingStore {
                 throw error
             }
         }
-        let holders = await holders(of: id, objectClass: .privateKey)
+        let holders = try await replicateNewKey(id: id, objectClass: .privateKey)
         return GeneratedKeyMaterial(publicKeySPKI: spki, ed25519Raw: nil, backends: holders)
     }
 

@@ -10,13 +10,19 @@ public final class TokenNode: Sendable {
     public let name: String
     /// `primary` or `dr`.
     public let cluster: String
+    /// Nodes with the same store identity reach the same objects from this process (one cluster
+    /// behind one module, or one shared SoftHSM2 store): the key store writes to each store once.
+    public let storeIdentity: String
     private let token: Token
     private let pin: PIN
     private let queue: DispatchQueue
 
-    public init(name: String, cluster: String, token: Token, pin: PIN) {
+    /// - Parameter storeIdentity: what this process reaches through the node; nil makes the node
+    ///   its own store.
+    public init(name: String, cluster: String, token: Token, pin: PIN, storeIdentity: String? = nil) {
         self.name = name
         self.cluster = cluster
+        self.storeIdentity = storeIdentity ?? "node:" + name
         self.token = token
         self.pin = pin
         queue = DispatchQueue(label: "personahsm.admin.\(name)")

@@ -56,9 +56,8 @@ public enum DevEnvironment {
                 policy: "policy.json",
                 audit: AuditConfig(path: "audit/audit.log", checkpointEvery: 1000, writeTimeoutMillis: 800,
                                    keyName: "audit-checkpoints"),
-                backends: [BackendConfig(name: "softhsm-1", cluster: "primary", module: DevToken.defaultModulePath,
-                                         token: tokenLabel, pinFile: "hsm/user.pin", pinEnv: nil, sessions: 2,
-                                         environment: ["SOFTHSM2_CONF": hsm + "/softhsm2.conf"])],
+                backends: topology(root: root),
+                replication: ReplicationConfig(method: "softhsm-store-copy", from: "hsm/tokens", to: ["hsm-dr/tokens"]),
                 dev: true,
                 custody: CustodyConfig(
                     quorum: QuorumSettings(required: 2, approvers: clients.filter { $0.role == "admin" }.map(\.uri)),
@@ -69,7 +68,53 @@ public enum DevEnvironment {
             try encoder.encode(config).write(to: URL(fileURLWithPath: configPath))
         }
         try fm.createDirectory(atPath: root + "/audit", withIntermediateDirectories: true)
+        try prepareDRStore(root: root)
         return configPath
+    }
+
+    /// Primary nodes in the embedded default (they share the `hsm/` SoftHSM2 store, as the nodes
+    /// of an HSM cluster share a partition).
+    public static let primaryNodes = 3
+    /// DR nodes (they share `hsm-dr/`, a copy of the primary store kept current on every change).
+    public static let drNodes = 2
+
+    /// The dev topology: 3 primary + 2 DR nodes. One session each: on a small machine the worker
+    /// processes of five nodes already outnumber the cores, and routing spreads signing over the
+    /// three primary nodes (docs/CONFIG.md, "Topology").
+    static func topology(root: String) -> [BackendConfig] {
+        let primary = (1...primaryNodes).map { n in
+            BackendConfig(name: "primary-\(n)", cluster: "primary", module: DevToken.defaultModulePath, token: tokenLabel,
+                          pinFile: "hsm/user.pin", pinEnv: nil, sessions: 1,
+                          environment: ["SOFTHSM2_CONF": root + "/hsm/softhsm2.conf"])
+        }
+        let dr = (1...drNodes).map { n in
+            BackendConfig(name: "dr-\(n)", cluster: "dr", module: DevToken.defaultModulePath, token: tokenLabel,
+                          pinFile: "hsm/user.pin", pinEnv: nil, sessions: 1,
+                          environment: ["SOFTHSM2_CONF": root + "/hsm-dr/softhsm2.conf"])
+        }
+        return primary + dr
+    }
+
+    /// Writes `hsm-dr/softhsm2.conf` (its token folder is filled by the server's replicator at
+    /// start: the first copy clones the primary partition).
+    static func prepareDRStore(root: String) throws {
+        let folder = root + "/hsm-dr"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: folder + "/tokens", withIntermediateDirectories: true,
+                               attributes: [.posixPermissions: 0o700])
+        let conf = folder + "/softhsm2.conf"
+        guard !fm.fileExists(atPath: conf) else { return }
+        let text = """
+            # Written by personahsmd --dev: the DR cluster's SoftHSM2 store, a replica of ../hsm/tokens.
+            directories.tokendir = \(folder)/tokens
+            objectstore.backend = file
+            log.level = ERROR
+            slots.removable = false
+            slots.mechanisms = ALL
+            library.reset_on_fork = true
+
+            """
+        try text.write(toFile: conf, atomically: true, encoding: .utf8)
     }
 
     /// Creates the dev CA, the server certificate (localhost, 127.0.0.1) and one client

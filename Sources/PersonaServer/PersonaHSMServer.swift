@@ -64,8 +64,14 @@ public final class PersonaHSMServer: Sendable {
     {
         signal(SIGPIPE, SIG_IGN)
         let metrics = MetricsRegistry()
-        let backends = try config.backends.map { try OpenedBackend(config: $0) }
-        let store = TokenKeyStore(nodes: backends.map(\.node))
+        let backends = try config.backends.enumerated().map { try OpenedBackend(config: $1, applyEnvironment: $0 == 0) }
+        let replicator = config.replication.map { SoftHSMStoreCopy(source: $0.from, targets: $0.to) }
+        // Bring the DR copy up to date (or create it: the first copy clones the partition) before
+        // any worker opens it.
+        try replicator?.replicateNow()
+        let reachability = SchedulerReachability()
+        let store = TokenKeyStore(nodes: backends.map(\.node), replicator: replicator,
+                                  reachable: { reachability.anyPrimaryHealthy })
         var options = KeyRegistryOptions()
         options.defaultRotationSeconds = UInt64(config.tuning.rotationDays * 86_400)
         options.defaultDestructionWaitMillis = Int64(config.tuning.destructionWaitDays * 86_400_000)
@@ -79,6 +85,8 @@ public final class PersonaHSMServer: Sendable {
         var schedulerConfig = SchedulerConfiguration()
         schedulerConfig.batchSize = config.tuning.batchSize
         schedulerConfig.queueCapacity = config.tuning.queueCapacity
+        schedulerConfig.hangTimeout = .milliseconds(config.tuning.hangTimeoutMillis)
+        schedulerConfig.healthInterval = .milliseconds(config.tuning.healthIntervalMillis)
         let hsmLatency = HSMLatencyRecorder(metrics: metrics)
         schedulerConfig.completionObserver = { completion in
             hsmLatency.record(backend: completion.backend, operation: completion.operation,
@@ -87,8 +95,10 @@ public final class PersonaHSMServer: Sendable {
         let scheduler = try HSMScheduler(configuration: schedulerConfig, backends: backends.map {
             BackendConfiguration(name: $0.config.name, modulePath: $0.config.module, tokenLabel: $0.tokenLabel,
                                  pin: $0.pin, sessions: $0.config.sessions, mode: workerMode(for: $0.config),
-                                 healthKey: KeyReference(id: healthKey), workerEnvironment: $0.config.environment ?? [:])
+                                 healthKey: KeyReference(id: healthKey), workerEnvironment: $0.config.environment ?? [:],
+                                 cluster: BackendCluster(rawValue: $0.config.cluster) ?? .primary)
         })
+        reachability.attach(scheduler)
         let audit: AuditLog
         do {
             audit = try AuditLog.open(path: config.audit.path, options: AuditLogOptions(
@@ -114,7 +124,8 @@ public final class PersonaHSMServer: Sendable {
         let environment = ServiceEnvironment(registry: registry, scheduler: scheduler, audit: recorder,
                                              authorizer: authorizer, metrics: metrics, logger: logger, limits: limits,
                                              health: health)
-        try installCustody(config: config, backends: backends, registry: registry, environment: environment, now: now)
+        try installCustody(config: config, backends: backends, registry: registry, store: store, environment: environment,
+                           now: now)
         let clusters = Dictionary(uniqueKeysWithValues: config.backends.map { ($0.name, $0.cluster) })
         let listen = HostPort(config.listen)!
         let rpc = try RPCServer(
@@ -135,17 +146,28 @@ public final class PersonaHSMServer: Sendable {
         let ops = try OpsHTTPServer(host: opsAddress.host, port: opsAddress.port, metrics: metrics) {
             health.readiness
         }
+        // One instance of those sharing the cluster rotates and destroys keys (docs/OPERATIONS.md).
+        let lease = MaintenanceLease(node: backends[0].node, ttl: maintenanceInterval * 3, settle: maintenanceInterval / 2,
+                                     now: now)
         let maintenance = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: maintenanceInterval)
-                await runMaintenance(registry: registry, logger: logger)
+                if Task.isCancelled { break }
+                // Other instances' key changes (creates, rotations, state changes) become visible here.
+                try? await registry.refresh()
+                let leads = await lease.renewAndCheck()
+                metrics.gauge("personahsm_maintenance_leader", help: "1 while this instance runs key rotation")
+                    .set(leads ? 1 : 0)
+                if leads { await runMaintenance(registry: registry, logger: logger) }
                 publishBackendMetrics(scheduler: scheduler, metrics: metrics)
             }
+            await lease.release()
         }
         logger.info("personahsmd started", ["listen": .string("\(listen.host):\(rpc.port)"),
                                             "ops": .string("\(opsAddress.host):\(ops.port)"),
                                             "keys": .int(Int64(registry.list().count)),
-                                            "backends": .int(Int64(backends.count)), "dev": .bool(config.dev)])
+                                            "backends": .int(Int64(backends.count)), "dev": .bool(config.dev),
+                                            "replication": .string(replicator?.summary ?? "by the HSM cluster")])
         return PersonaHSMServer(config: config, logger: logger, metrics: metrics, registry: registry,
                                 scheduler: scheduler, audit: audit, authorizer: authorizer, rpc: rpc, ops: ops,
                                 maintenance: maintenance, quorum: environment.quorum)
@@ -175,7 +197,7 @@ public final class PersonaHSMServer: Sendable {
     /// Graceful shutdown: GOAWAY and drain the RPC server, write a final signed checkpoint and
     /// close the audit log, then stop the HSM workers.
     public func shutdown(drainTimeout: Duration = .seconds(10)) async {
-        maintenance.cancel()
+        maintenance.cancel()  // the loop releases the maintenance lease as it ends
         await rpc.shutdown(gracefully: true, timeout: drainTimeout)
         ops.stop()
         do { try await audit.close() } catch {
@@ -221,6 +243,11 @@ public final class PersonaHSMServer: Sendable {
                           labels: ["backend": status.name]).set(Double(status.queued))
             metrics.gauge("personahsm_backend_completed", help: "Requests the backend completed",
                           labels: ["backend": status.name]).set(Double(status.completed))
+            metrics.gauge("personahsm_backend_sessions", help: "Sessions (workers) open on the HSM backend",
+                          labels: ["backend": status.name, "cluster": status.cluster.rawValue]).set(Double(status.sessions))
+            metrics.gauge("personahsm_backend_probe_seconds", help: "Latency of the last health probe (test sign)",
+                          labels: ["backend": status.name]).set(Double(status.probeLatency.components.attoseconds) / 1e18
+                                                                + Double(status.probeLatency.components.seconds))
         }
     }
 }
@@ -232,9 +259,15 @@ struct OpenedBackend {
     let tokenLabel: String
     let node: TokenNode
 
-    init(config: BackendConfig) throws {
+    /// - Parameter applyEnvironment: put the node's environment into this process before the
+    ///   module loads. Only the first node's is applied: a module reads it once, at C_Initialize,
+    ///   and later nodes' values (another SOFTHSM2_CONF, a fault config) belong to their worker
+    ///   processes, not to this process's admin sessions.
+    init(config: BackendConfig, applyEnvironment: Bool) throws {
         self.config = config
-        for (name, value) in config.environment ?? [:] { setenv(name, value, 1) }
+        if applyEnvironment {
+            for (name, value) in config.environment ?? [:] { setenv(name, value, 1) }
+        }
         if let file = config.pinFile {
             pin = try PIN.fromFile(file)
         } else {
@@ -245,6 +278,22 @@ struct OpenedBackend {
             ? try module.token(matching: PKCS11URI(config.token)) : try module.token(label: config.token)
         try token.login(pin: pin)
         tokenLabel = token.info.label
-        node = TokenNode(name: config.name, cluster: config.cluster, token: token, pin: pin)
+        node = TokenNode(name: config.name, cluster: config.cluster, token: token, pin: pin,
+                         storeIdentity: module.path + "|" + token.info.label)
+    }
+}
+
+/// The key store's view of HSM reachability, bound to the scheduler once it exists (the registry
+/// is opened first, because the scheduler's health probe signs with a registry key).
+final class SchedulerReachability: Sendable {
+    private let scheduler = Mutex<HSMScheduler?>(nil)
+
+    func attach(_ scheduler: HSMScheduler) { self.scheduler.withLock { $0 = scheduler } }
+
+    /// True before the scheduler runs and while a primary node is in rotation. Key changes go to
+    /// the primary cluster only: the DR copy is a replica that the next copy would overwrite.
+    var anyPrimaryHealthy: Bool {
+        guard let scheduler = scheduler.withLock({ $0 }) else { return true }
+        return scheduler.backendStatus().contains { $0.healthy && $0.cluster == .primary }
     }
 }

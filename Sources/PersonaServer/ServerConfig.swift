@@ -45,6 +45,23 @@ public struct BackendConfig: Codable, Hashable, Sendable {
     }
 }
 
+/// How new key material reaches the DR cluster (docs/CONFIG.md, docs/SECURITY.md "Replication").
+/// Absent: the HSM replicates by itself (a vendor cluster) or there is no DR cluster.
+public struct ReplicationConfig: Codable, Hashable, Sendable {
+    /// `softhsm-store-copy`: mirror the primary SoftHSM2 token folder's encrypted object files.
+    public var method: String
+    /// The primary cluster's SoftHSM2 `directories.tokendir`.
+    public var from: String
+    /// Each DR cluster's `directories.tokendir`.
+    public var to: [String]
+
+    public init(method: String, from: String, to: [String]) {
+        self.method = method
+        self.from = from
+        self.to = to
+    }
+}
+
 /// TLS material for the RPC port.
 public struct TLSConfig: Codable, Hashable, Sendable {
     public var certificate: String
@@ -103,12 +120,18 @@ public struct TuningConfig: Codable, Hashable, Sendable {
     public var maxConnections: Int = 4096
     public var maxStreamsPerConnection: Int = 1024
     public var maxFrameBytes: Int = 4 << 20
+    /// An HSM call (or worker batch round trip) longer than this takes its node out of rotation
+    /// and moves its work elsewhere: the main term of the RTO of a node that stops answering.
+    public var hangTimeoutMillis: Int = 500
+    /// How often node health is checked (and unhealthy nodes probed for their return).
+    public var healthIntervalMillis: Int = 100
 
     enum CodingKeys: String, CodingKey {
         case batchSize = "batch_size", queueCapacity = "queue_capacity", maxBatchRequest = "max_batch_request"
         case rotationDays = "rotation_days", destructionWaitDays = "destruction_wait_days"
         case idempotencyWindowSeconds = "idempotency_window_seconds", maxConnections = "max_connections"
         case maxStreamsPerConnection = "max_streams_per_connection", maxFrameBytes = "max_frame_bytes"
+        case hangTimeoutMillis = "hang_timeout_ms", healthIntervalMillis = "health_interval_ms"
     }
 
     public init() {}
@@ -127,6 +150,8 @@ public struct TuningConfig: Codable, Hashable, Sendable {
         maxStreamsPerConnection = try c.decodeIfPresent(Int.self, forKey: .maxStreamsPerConnection)
             ?? d.maxStreamsPerConnection
         maxFrameBytes = try c.decodeIfPresent(Int.self, forKey: .maxFrameBytes) ?? d.maxFrameBytes
+        hangTimeoutMillis = try c.decodeIfPresent(Int.self, forKey: .hangTimeoutMillis) ?? d.hangTimeoutMillis
+        healthIntervalMillis = try c.decodeIfPresent(Int.self, forKey: .healthIntervalMillis) ?? d.healthIntervalMillis
     }
 }
 
@@ -140,6 +165,8 @@ public struct ServerConfig: Codable, Hashable, Sendable {
     public var policy: String
     public var audit: AuditConfig
     public var backends: [BackendConfig]
+    /// DR replication of key material; nil when the HSM cluster replicates itself.
+    public var replication: ReplicationConfig?
     public var tuning: TuningConfig
     /// `debug`, `info`, `warning` or `error`.
     public var logLevel: String
@@ -149,13 +176,14 @@ public struct ServerConfig: Codable, Hashable, Sendable {
     public var custody: CustodyConfig?
 
     enum CodingKeys: String, CodingKey {
-        case listen, tls, policy, audit, backends, tuning, dev, custody
+        case listen, tls, policy, audit, backends, tuning, dev, replication, custody
         case opsListen = "ops_listen", logLevel = "log_level"
     }
 
     public init(listen: String, opsListen: String, tls: TLSConfig, policy: String, audit: AuditConfig,
-                backends: [BackendConfig], tuning: TuningConfig = TuningConfig(), logLevel: String = "info",
-                dev: Bool = false, custody: CustodyConfig? = nil) {
+                backends: [BackendConfig], replication: ReplicationConfig? = nil, tuning: TuningConfig = TuningConfig(),
+                logLevel: String = "info", dev: Bool = false, custody: CustodyConfig? = nil) {
+        self.replication = replication
         self.listen = listen
         self.opsListen = opsListen
         self.tls = tls
@@ -176,6 +204,7 @@ public struct ServerConfig: Codable, Hashable, Sendable {
         policy = try c.decode(String.self, forKey: .policy)
         audit = try c.decode(AuditConfig.self, forKey: .audit)
         backends = try c.decode([BackendConfig].self, forKey: .backends)
+        replication = try c.decodeIfPresent(ReplicationConfig.self, forKey: .replication)
         tuning = try c.decodeIfPresent(TuningConfig.self, forKey: .tuning) ?? TuningConfig()
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? "info"
         dev = try c.decodeIfPresent(Bool.self, forKey: .dev) ?? false
@@ -219,6 +248,11 @@ public struct ServerConfig: Codable, Hashable, Sendable {
         tls.crl = tls.crl.map(resolve)
         policy = resolve(policy)
         audit.path = resolve(audit.path)
+        if var copy = replication {
+            copy.from = resolve(copy.from)
+            copy.to = copy.to.map(resolve)
+            replication = copy
+        }
         for index in backends.indices {
             backends[index].pinFile = backends[index].pinFile.map(resolve)
             backends[index].module = resolve(backends[index].module)
@@ -250,10 +284,22 @@ public struct ServerConfig: Codable, Hashable, Sendable {
         guard backends.contains(where: { $0.cluster == "primary" }) else {
             throw ConfigError("at least one backend must be in the primary cluster")
         }
+        if let replication {
+            guard replication.method == "softhsm-store-copy" else {
+                throw ConfigError("replication.method must be softhsm-store-copy")
+            }
+            guard !replication.to.isEmpty, !replication.to.contains(replication.from) else {
+                throw ConfigError("replication.to must name DR token folders other than replication.from")
+            }
+        }
         guard ["debug", "info", "warning", "error"].contains(logLevel) else {
             throw ConfigError("log_level must be debug, info, warning or error")
         }
         guard (1...4096).contains(tuning.batchSize) else { throw ConfigError("tuning.batch_size must be 1...4096") }
+        guard (50...60_000).contains(tuning.hangTimeoutMillis) else { throw ConfigError("tuning.hang_timeout_ms must be 50...60000") }
+        guard (10...10_000).contains(tuning.healthIntervalMillis) else {
+            throw ConfigError("tuning.health_interval_ms must be 10...10000")
+        }
         guard audit.checkpointEvery > 0 else { throw ConfigError("audit.checkpoint_every must be > 0") }
         guard audit.writeTimeoutMillis > 0 else { throw ConfigError("audit.write_timeout_ms must be > 0") }
         try custody?.validate()

@@ -46,8 +46,8 @@ public struct HealthService: HealthServiceHandler {
 
     func current() -> HealthCheckResponse {
         let backends = environment.scheduler.backendStatus().map { status in
-            BackendHealth(name: status.name, cluster: clusters[status.name] ?? "primary", healthy: status.healthy,
-                          openSessions: 0, queueDepth: UInt32(clamping: status.queued),
+            BackendHealth(name: status.name, cluster: clusters[status.name] ?? status.cluster.rawValue,
+                          healthy: status.healthy, openSessions: UInt32(clamping: status.sessions), queueDepth: UInt32(clamping: status.queued),
                           lastCheckMicros: UInt32(clamping: status.probeLatency.components.seconds * 1_000_000
                                                   + status.probeLatency.components.attoseconds / 1_000_000_000_000),
                           lastError: status.reason)

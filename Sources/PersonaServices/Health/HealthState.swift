@@ -32,18 +32,34 @@ public final class HealthState: Sendable {
         extra.withLock { $0[name] = reason }
     }
 
-    /// What /readyz reports.
+    /// What /readyz reports: ready when every node is in rotation; degraded (200, with every
+    /// node's state) when some are out, when only the DR cluster serves, or when none does
+    /// (read-only); not ready (503) for a problem outside the HSM layer, such as the audit log.
     public var readiness: Readiness {
         if let problem = extra.withLock({ $0.sorted { $0.key < $1.key }.first }) {
             return .notReady("\(problem.key): \(problem.value)")
         }
         let statuses = scheduler.backendStatus()
-        let healthy = statuses.filter(\.healthy).count
-        if healthy == 0 { return .degraded("no HSM backend reachable: read-only (verify and public keys only)") }
-        if healthy < statuses.count {
-            let down = statuses.filter { !$0.healthy }.map(\.name).joined(separator: ",")
-            return .degraded("backends out of rotation: \(down)")
+        let healthy = statuses.filter(\.healthy)
+        guard healthy.count < statuses.count else { return .ready }
+        let nodes = Self.describe(statuses)
+        if healthy.isEmpty {
+            return .degraded("no HSM node reachable: read-only (verify and public keys only); \(nodes)")
         }
-        return .ready
+        if !healthy.contains(where: { $0.cluster == .primary }) {
+            return .degraded("no primary HSM node in rotation: serving from the DR cluster; \(nodes)")
+        }
+        return .degraded("HSM nodes out of rotation: \(statuses.filter { !$0.healthy }.map(\.name).joined(separator: ",")); \(nodes)")
+    }
+
+    /// One `name(cluster)=up|down ...` entry per node.
+    static func describe(_ statuses: [BackendStatus]) -> String {
+        "nodes: " + statuses.map { status in
+            let micros = status.probeLatency.components.seconds * 1_000_000
+                + status.probeLatency.components.attoseconds / 1_000_000_000_000
+            let state = status.healthy ? "up probe=\(micros)us sessions=\(status.sessions) queued=\(status.queued)"
+                                       : "down (\(status.reason))"
+            return "\(status.name)[\(status.cluster.rawValue)]=\(state)"
+        }.joined(separator: " ")
     }
 }
