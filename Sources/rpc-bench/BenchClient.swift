@@ -12,12 +12,15 @@ struct BenchClient {
     let port: Int
     let pki: DevPKIDirectory
 
+    /// One client loop by default; BENCH_CLIENT_LOOPS and BENCH_CLIENT_CPUS (e.g. "0") change them.
     func channel(connections: Int, keepalive: Duration = .seconds(30)) throws -> RPCChannel {
-        try RPCChannel(configuration: RPCChannelConfiguration(
+        var configuration = RPCChannelConfiguration(
             endpoints: [RPCEndpoint(host: "127.0.0.1", port: port, serverName: "localhost")],
             tls: TLSConfiguration(credentials: .files(pki.clientCredentials("issuer"))),
-            connectionsPerEndpoint: connections, eventLoopThreads: 1, connectTimeout: .seconds(30),
-            keepaliveInterval: keepalive))
+            connectionsPerEndpoint: connections, eventLoopThreads: BenchKnobs.integer("BENCH_CLIENT_LOOPS") ?? 1,
+            connectTimeout: .seconds(30), keepaliveInterval: keepalive)
+        configuration.eventLoopCPUs = BenchKnobs.cpus("BENCH_CLIENT_CPUS")
+        return try RPCChannel(configuration: configuration)
     }
 
     /// Calls/s with `inFlight` callers looping for `seconds`.

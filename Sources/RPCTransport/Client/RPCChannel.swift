@@ -22,7 +22,8 @@ public final class RPCChannel: ClientTransport {
         self.configuration = configuration
         let tls = try ReloadableTLSContext(role: .client, configuration: configuration.tls)
         self.tls = tls
-        group = try EventLoopGroup(threads: configuration.eventLoopThreads, name: "rpc-client")
+        group = try EventLoopGroup(threads: configuration.eventLoopThreads, name: "rpc-client",
+                                  cpus: configuration.eventLoopCPUs)
         pool = ConnectionPool(configuration: configuration, group: group, tls: tls)
     }
 
