@@ -28,8 +28,8 @@ struct BenchClient {
         let stop = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         let start = ContinuousClock.now
         let total = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<inFlight {
-                group.addTask {
+            for index in 0..<inFlight {
+                group.addTask(executorPreference: callerExecutor(channel, index)) {
                     var count = 0
                     while ContinuousClock.now < stop {
                         _ = try await channel.unary(BenchMethods.echo, request: payload, options: CallOptions())
@@ -53,8 +53,8 @@ struct BenchClient {
         let pacer = OpenLoopPacer(rate: rate, total: Int(rate * seconds))
         Thread.detachNewThread { pacer.run() }
         let latencies = try await withThrowingTaskGroup(of: ([Double], [Double]).self) { group in
-            for _ in 0..<workers {
-                group.addTask {
+            for index in 0..<workers {
+                group.addTask(executorPreference: callerExecutor(channel, index)) {
                     var fromSchedule: [Double] = []
                     var fromStart: [Double] = []
                     while let scheduled = await pacer.nextTicket() {
@@ -70,6 +70,14 @@ struct BenchClient {
             return try await group.reduce(into: ([Double](), [Double]())) { $0.0 += $1.0; $0.1 += $1.1 }
         }
         return (latencies.0.sorted(), latencies.1.sorted())
+    }
+
+    /// Where the calling tasks run: on the client's event loops (default; no hop through the
+    /// cooperative pool per call) or, with BENCH_CALLER_EXECUTOR=pool, on the global executor.
+    func callerExecutor(_ channel: RPCChannel, _ index: Int) -> (any TaskExecutor)? {
+        if ProcessInfo.processInfo.environment["BENCH_CALLER_EXECUTOR"] == "pool" { return nil }
+        let executors = channel.taskExecutors
+        return executors[index % executors.count]
     }
 
     func stats(_ channel: RPCChannel) async throws -> (connections: Int, rssKiB: Int) {

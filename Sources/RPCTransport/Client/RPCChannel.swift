@@ -27,6 +27,12 @@ public final class RPCChannel: ClientTransport {
         pool = ConnectionPool(configuration: configuration, group: group, tls: tls)
     }
 
+    /// The channel's event loops as task executors, one per loop thread. A task that prefers one
+    /// (`group.addTask(executorPreference:)`, `withTaskExecutorPreference`) runs between its calls
+    /// on that loop's thread: responses resume it there and its next call starts in place, with
+    /// no hop through the global concurrent executor. Such tasks must never block.
+    public var taskExecutors: [any TaskExecutor] { group.loops }
+
     /// Re-reads the client certificate, key and trust roots (file-based credentials). New
     /// connections use them; open ones keep theirs. On failure the old credentials stay.
     /// - Throws: ``TransportError`` describing what could not be loaded.
@@ -78,8 +84,13 @@ public final class RPCChannel: ClientTransport {
                               _ options: CallOptions, _ deadline: ContinuousClock.Instant?) async throws -> [UInt8] {
         let completion = UnaryCompletion()
         let loop = connection.loop
-        loop.execute {
+        if loop.inEventLoop {
+            // The caller prefers this loop as its task executor: start the call in place.
             connection.startUnary(completion, method: method, request: request, options: options, deadline: deadline)
+        } else {
+            loop.execute {
+                connection.startUnary(completion, method: method, request: request, options: options, deadline: deadline)
+            }
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { completion.wait($0) }
