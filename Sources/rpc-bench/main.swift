@@ -42,14 +42,14 @@ func startServer(_ mode: String) throws -> (Process, Pipe, Int) {
 
 // Design checks first. The reactor: 64-byte ping-pong over a socketpair, epoll loops vs Dispatch sources.
 if BenchKnobs.runs("loop") {
-let loopTrips = 100_000
-let viaDispatch = EventLoopComparison.dispatchSources(roundTrips: loopTrips)
-let viaEpoll = try EventLoopComparison.epoll(roundTrips: loopTrips)
-bench("rpc_loop_pingpong_dispatch_per_s", viaDispatch.roundTripsPerSecond, "round-trips/s",
-      String(format: "(baseline; %.1f us CPU each)", viaDispatch.cpuMicrosPerRoundTrip))
-bench("rpc_loop_pingpong_epoll_per_s", viaEpoll.roundTripsPerSecond, "round-trips/s",
-      String(format: "(%.2fx Dispatch; %.1f us CPU each)", viaEpoll.roundTripsPerSecond / viaDispatch.roundTripsPerSecond,
-             viaEpoll.cpuMicrosPerRoundTrip))
+    let loopTrips = 100_000
+    let viaDispatch = EventLoopComparison.dispatchSources(roundTrips: loopTrips)
+    let viaEpoll = try EventLoopComparison.epoll(roundTrips: loopTrips)
+    bench("rpc_loop_pingpong_dispatch_per_s", viaDispatch.roundTripsPerSecond, "round-trips/s",
+          String(format: "(baseline; %.1f us CPU each)", viaDispatch.cpuMicrosPerRoundTrip))
+    bench("rpc_loop_pingpong_epoll_per_s", viaEpoll.roundTripsPerSecond, "round-trips/s",
+          String(format: "(%.2fx Dispatch; %.1f us CPU each)", viaEpoll.roundTripsPerSecond / viaDispatch.roundTripsPerSecond,
+                 viaEpoll.cpuMicrosPerRoundTrip))
 }
 
 // The same load against a server that starts every unary call as a plain
@@ -81,8 +81,8 @@ _ = try await client.closedLoopRate(channel: channel, inFlight: 64, seconds: 0.5
 // Baseline: one call in flight (round-trip bound).
 var serial = 0.0
 if BenchKnobs.runs("serial") {
-    serial = try await client.closedLoopRate(channel: channel, inFlight: 1, seconds: seconds / 2, payload: [1, 2, 3, 4])
-    bench("rpc_unary_serial_calls_per_s", serial, "calls/s", "(baseline: 1 in flight)")
+        serial = try await client.closedLoopRate(channel: channel, inFlight: 1, seconds: seconds / 2, payload: [1, 2, 3, 4])
+        bench("rpc_unary_serial_calls_per_s", serial, "calls/s", "(baseline: 1 in flight)")
 }
 
 // The median of three windows: other processes on the machine make single windows noisy, and the
@@ -108,57 +108,57 @@ bench("rpc_unary_cpu_us_per_call", (rateCPUUsed.client + rateCPUUsed.server) * 1
 // Baseline for tails: how late a thread on this machine wakes from a 200 µs sleep right now. On a
 // machine shared with other work this bounds what any p99 can be.
 if BenchKnobs.runs("latency") {
-let oversleep: [Double] = (0..<3000).map { _ in
-    let start = ContinuousClock.now
-    usleep(200)
-    return ((ContinuousClock.now - start).seconds - 0.0002) * 1e6
-}.sorted()
-bench("rpc_host_wakeup_delay_p99_us", percentile(oversleep, 0.99), "us",
-      String(format: "(baseline: scheduler delay of a 200 us sleep; p50 %.0f us)", percentile(oversleep, 0.5)))
+    let oversleep: [Double] = (0..<3000).map { _ in
+        let start = ContinuousClock.now
+        usleep(200)
+        return ((ContinuousClock.now - start).seconds - 0.0002) * 1e6
+    }.sorted()
+    bench("rpc_host_wakeup_delay_p99_us", percentile(oversleep, 0.99), "us",
+          String(format: "(baseline: scheduler delay of a 200 us sleep; p50 %.0f us)", percentile(oversleep, 0.5)))
 
-// BENCH_LATENCY_RATE overrides the open-loop rate (to trace the latency curve by hand).
-let latencyRate = Double(ProcessInfo.processInfo.environment["BENCH_LATENCY_RATE"] ?? "") ?? rate * 0.8
-let latencyCPU = CPUTime.sample(server: child.processIdentifier)
-let latencyStart = ContinuousClock.now
-let (latencies, serviceTimes) = try await client.openLoopLatencies(channel: channel, rate: latencyRate,
-                                                                   seconds: seconds, workers: 128)
-let latencyWall = (ContinuousClock.now - latencyStart).seconds
-let latencyCPUUsed = CPUTime.sample(server: child.processIdentifier) - latencyCPU
-let p50 = percentile(latencies, 0.5), p99 = percentile(latencies, 0.99), p999 = percentile(latencies, 0.999)
-let p50VsSerial: Double = serial > 0 ? p50 / (1e6 / serial) : 0
-bench("rpc_unary_p50_us", p50, "us", String(format: "(at %.0f calls/s = %.0f%%; %.2fx serial round trip)", latencyRate, latencyRate / rate * 100,
-                                     p50VsSerial))
-bench("rpc_unary_p99_us", p99, "us", String(format: "(target 2000: %.2fx; %.2fx host wakeup p99)", p99 / 2000,
-                                             p99 / max(1, percentile(oversleep, 0.99))))
-bench("rpc_unary_p99_9_us", p999, "us")
-// The same calls timed from when they actually started: the RPC stack without the generator's
-// own start delay (which, on a shared 2-core machine, is mostly waiting for a core).
-bench("rpc_unary_service_p99_us", percentile(serviceTimes, 0.99), "us",
-      String(format: "(from call start; p50 %.0f us, p99.9 %.0f us)", percentile(serviceTimes, 0.5),
-             percentile(serviceTimes, 0.999)))
-bench("rpc_unary_open_loop_cpu_us_per_call",
-      (latencyCPUUsed.client + latencyCPUUsed.server) * 1e6 / Double(latencies.count), "us",
-      "(open loop at 80 %: " + latencyCPUUsed.perCall(Double(latencies.count), wall: latencyWall) + ")")
+    // BENCH_LATENCY_RATE overrides the open-loop rate (to trace the latency curve by hand).
+    let latencyRate = Double(ProcessInfo.processInfo.environment["BENCH_LATENCY_RATE"] ?? "") ?? rate * 0.8
+    let latencyCPU = CPUTime.sample(server: child.processIdentifier)
+    let latencyStart = ContinuousClock.now
+    let (latencies, serviceTimes) = try await client.openLoopLatencies(channel: channel, rate: latencyRate,
+                                                                       seconds: seconds, workers: 128)
+    let latencyWall = (ContinuousClock.now - latencyStart).seconds
+    let latencyCPUUsed = CPUTime.sample(server: child.processIdentifier) - latencyCPU
+    let p50 = percentile(latencies, 0.5), p99 = percentile(latencies, 0.99), p999 = percentile(latencies, 0.999)
+    let p50VsSerial: Double = serial > 0 ? p50 / (1e6 / serial) : 0
+    bench("rpc_unary_p50_us", p50, "us", String(format: "(at %.0f calls/s = %.0f%%; %.2fx serial round trip)", latencyRate, latencyRate / rate * 100,
+                                         p50VsSerial))
+    bench("rpc_unary_p99_us", p99, "us", String(format: "(target 2000: %.2fx; %.2fx host wakeup p99)", p99 / 2000,
+                                                 p99 / max(1, percentile(oversleep, 0.99))))
+    bench("rpc_unary_p99_9_us", p999, "us")
+    // The same calls timed from when they actually started: the RPC stack without the generator's
+    // own start delay (which, on a shared 2-core machine, is mostly waiting for a core).
+    bench("rpc_unary_service_p99_us", percentile(serviceTimes, 0.99), "us",
+          String(format: "(from call start; p50 %.0f us, p99.9 %.0f us)", percentile(serviceTimes, 0.5),
+                 percentile(serviceTimes, 0.999)))
+    bench("rpc_unary_open_loop_cpu_us_per_call",
+          (latencyCPUUsed.client + latencyCPUUsed.server) * 1e6 / Double(latencies.count), "us",
+          "(open loop at 80 %: " + latencyCPUUsed.perCall(Double(latencies.count), wall: latencyWall) + ")")
 }
 
 if BenchKnobs.runs("64k") {
-let big = [UInt8](repeating: 0xA5, count: 64 * 1024)
-let bigRate = try await client.closedLoopRate(channel: channel, inFlight: 16, seconds: seconds, payload: big)
-let smallBytes = rate * 4
-bench("rpc_64k_bytes_per_s", bigRate * Double(big.count), "B/s",
-      String(format: "(%.0f MiB/s each way, 16 in flight; %.1fx the bytes/s of 4-byte calls)",
-             bigRate * Double(big.count) / 1048576, bigRate * Double(big.count) / smallBytes))
+    let big = [UInt8](repeating: 0xA5, count: 64 * 1024)
+    let bigRate = try await client.closedLoopRate(channel: channel, inFlight: 16, seconds: seconds, payload: big)
+    let smallBytes = rate * 4
+    bench("rpc_64k_bytes_per_s", bigRate * Double(big.count), "B/s",
+          String(format: "(%.0f MiB/s each way, 16 in flight; %.1fx the bytes/s of 4-byte calls)",
+                 bigRate * Double(big.count) / 1048576, bigRate * Double(big.count) / smallBytes))
 }
 
 if BenchKnobs.runs("rss") {
-let idleBefore = try await client.stats(channel)
-let idle = try client.channel(connections: 1000, keepalive: .seconds(120))
-_ = try await idle.unary(BenchMethods.echo, request: [], options: CallOptions())
-var stats = try await client.stats(channel)
-let waitUntil = ContinuousClock.now + .seconds(60)
-while stats.connections < 1004 && ContinuousClock.now < waitUntil {
-    try await Task.sleep(for: .milliseconds(100))
-    stats = try await client.stats(channel)
+    let idleBefore = try await client.stats(channel)
+    let idle = try client.channel(connections: 1000, keepalive: .seconds(120))
+    _ = try await idle.unary(BenchMethods.echo, request: [], options: CallOptions())
+    var stats = try await client.stats(channel)
+    let waitUntil = ContinuousClock.now + .seconds(60)
+    while stats.connections < 1004 && ContinuousClock.now < waitUntil {
+        try await Task.sleep(for: .milliseconds(100))
+        stats = try await client.stats(channel)
 }
 try await Task.sleep(for: .milliseconds(500))
 stats = try await client.stats(channel)
