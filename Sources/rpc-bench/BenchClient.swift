@@ -134,7 +134,13 @@ final class OpenLoopPacer: Sendable {
         let due = begin + interval * index
         if due <= .now + .microseconds(20) { return due }
         return await withCheckedContinuation { continuation in
-            state.withLock { $0.waiters.append(Waiter(due: due, continuation: continuation)) }
+            state.withLock { state in
+                // Kept sorted by due time (claims arrive almost in order: the scan is short), so
+                // the pacer releases a prefix instead of scanning every parked worker each tick.
+                var position = state.waiters.count
+                while position > 0 && state.waiters[position - 1].due > due { position -= 1 }
+                state.waiters.insert(Waiter(due: due, continuation: continuation), at: position)
+            }
         }
     }
 
@@ -142,13 +148,10 @@ final class OpenLoopPacer: Sendable {
     func run() {
         while true {
             let now = ContinuousClock.now
-            let (due, done) = state.withLock { state -> ([Waiter], Bool) in
-                var due: [Waiter] = []
-                state.waiters.removeAll { waiter in
-                    guard waiter.due <= now else { return false }
-                    due.append(waiter)
-                    return true
-                }
+            let (due, done) = state.withLock { state -> (ArraySlice<Waiter>, Bool) in
+                let count = state.waiters.prefix { $0.due <= now }.count
+                let due = state.waiters[..<count]
+                state.waiters.removeFirst(count)
                 return (due, state.next >= total && state.waiters.isEmpty)
             }
             for waiter in due { waiter.continuation.resume(returning: waiter.due) }

@@ -120,8 +120,11 @@ if BenchKnobs.runs("latency") {
     let latencyRate = Double(ProcessInfo.processInfo.environment["BENCH_LATENCY_RATE"] ?? "") ?? rate * 0.8
     let latencyCPU = CPUTime.sample(server: child.processIdentifier)
     let latencyStart = ContinuousClock.now
+        // Enough workers that the generator never runs out of callers below saturation (Little's law:
+    // 85k calls/s at 1.5 ms is ~128 in flight, the old fixed count); BENCH_WORKERS overrides.
+    let workers = BenchKnobs.integer("BENCH_WORKERS") ?? 256
     let (latencies, serviceTimes) = try await client.openLoopLatencies(channel: channel, rate: latencyRate,
-                                                                       seconds: seconds, workers: 128)
+                                                                       seconds: seconds, workers: workers)
     let latencyWall = (ContinuousClock.now - latencyStart).seconds
     let latencyCPUUsed = CPUTime.sample(server: child.processIdentifier) - latencyCPU
     let p50 = percentile(latencies, 0.5), p99 = percentile(latencies, 0.99), p999 = percentile(latencies, 0.999)
