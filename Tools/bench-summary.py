@@ -118,6 +118,10 @@ def rows(cases, targets, total_s):
     rp99 = number(cases, "rpc_unary_p99_us", "value")
     add("RPC unary p99 at 80 % of that rate, from the scheduled send", rp99, "2,000 µs", ratio(rp99, 2000), 1.0,
         higher=False, fmt="{:,.0f} µs", target_text="≤ 2 ms")
+    cpu = number(cases, "rpc_unary_cpu_us_per_call", "value")
+    open_cpu = number(cases, "rpc_unary_open_loop_cpu_us_per_call", "value")
+    add("RPC CPU per call, open loop at 80 % vs closed loop (information: comparable under load)", open_cpu,
+        f"{cpu:.1f} µs closed loop" if cpu else None, ratio(open_cpu, cpu), None, fmt="{:.1f} µs")
     rss = number(cases, "rpc_server_rss_1000_idle_mib", "value")
     add("RPC server RSS with 1,000 idle connections", rss, "128 MiB", ratio(rss, 128), 1.0, higher=False,
         fmt="{:.1f} MiB", target_text="≤ 128 MiB")
