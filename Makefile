@@ -6,7 +6,7 @@ SWIFT_FLAGS ?=
 BIN := .build/debug
 
 .PHONY: deps build release demo test test-swift test-asan check-generated generate \
-        generate-swift fuzz bench bench-hsm bench-rpc bench-issue bench-service clean
+        generate-swift fuzz bench bench-hsm bench-rpc bench-issue bench-service bench-p11kit clean
 
 deps:
 	@Tools/install-deps.sh
@@ -75,13 +75,15 @@ bench-rpc: deps
 bench-service: release
 	Tools/bench-service.sh
 
-# Everything side by side in one run: HSM ceilings and scheduler, RPC transport, service, issuance.
+# PersonaHSM vs `p11-kit server` (PKCS#11 over a unix socket) vs direct SoftHSM2, P-256 and RSA-2048.
+bench-p11kit: release
+	Tools/bench-p11kit.sh
+
+# Everything side by side in one run (Tools/bench.sh): OpenSSL limits, HSM ceilings and scheduler,
+# RPC transport, service, p11-kit peer, issuance; then a summary table of ratios, also written into
+# docs/PERFORMANCE.md. BENCH_STEPS="hsm rpc" runs a subset.
 bench: release
-	Tools/bench-hsm.sh
-	$(SWIFT) build -c release --product rpc-bench $(SWIFT_FLAGS)
-	.build/release/rpc-bench
-	Tools/bench-service.sh
-	Tools/bench-issue.sh
+	Tools/bench.sh
 
 clean:
 	rm -rf .build

@@ -88,6 +88,9 @@ let package = Package(
         // Baseline of `make bench-issue`: a direct PKCS#11 Ed25519 signing loop on the dev token.
         .executableTarget(name: "pkcs11-sign-ceiling", dependencies: ["PKCS11"], path: "Tools/pkcs11-sign-ceiling",
                           swiftSettings: swiftSettings),
+        // Peer comparison of `make bench`: a C_Sign loop through SoftHSM2 or p11-kit's client module.
+        .executableTarget(name: "bench-p11kit", dependencies: ["PKCS11"], path: "Tools/bench-p11kit",
+                          swiftSettings: swiftSettings),
         .executableTarget(name: "rpc-bench", dependencies: ["RPCTransport", "RPCCore"],
                           swiftSettings: swiftSettings),
         // libFuzzer targets (make fuzz); ordinary builds link a replay main.

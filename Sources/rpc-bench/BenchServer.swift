@@ -39,9 +39,7 @@ enum ResidentMemory {
 func runBenchServer(pki: DevPKIDirectory, immediate: Bool) async throws {
     let holder = ServerHolder()
     let server = try RPCServer(
-        configuration: RPCServerConfiguration(eventLoopThreads: 2, maxConnections: 5000,
-                                              keepaliveInterval: .seconds(60),
-                                              runsUnaryHandlersImmediately: immediate),
+        configuration: serverConfiguration(immediate: immediate),
         tls: TLSConfiguration(credentials: .files(pki.serverCredentials)),
         services: [BenchService(connections: { holder.server?.connectionCount ?? 0 })])
     holder.server = server
@@ -56,6 +54,33 @@ func runBenchServer(pki: DevPKIDirectory, immediate: Bool) async throws {
         }
     }
     await server.shutdown(gracefully: false)
+}
+
+/// Two loops by default; BENCH_SERVER_LOOPS and BENCH_SERVER_CPUS (e.g. "1") change the threads
+/// and their pinning for experiments (docs/PERFORMANCE.md, "Where the tail comes from").
+func serverConfiguration(immediate: Bool) -> RPCServerConfiguration {
+    var configuration = RPCServerConfiguration(eventLoopThreads: BenchKnobs.integer("BENCH_SERVER_LOOPS") ?? 2,
+                                               maxConnections: 5000, keepaliveInterval: .seconds(60),
+                                               runsUnaryHandlersImmediately: immediate)
+    configuration.eventLoopCPUs = BenchKnobs.cpus("BENCH_SERVER_CPUS")
+    return configuration
+}
+
+/// Experiment settings read from the environment (the server child inherits them).
+enum BenchKnobs {
+    static func integer(_ name: String) -> Int? {
+        ProcessInfo.processInfo.environment[name].flatMap { Int($0) }
+    }
+
+    static func cpus(_ name: String) -> [Int] {
+        (ProcessInfo.processInfo.environment[name] ?? "").split(separator: ",").compactMap { Int($0) }
+    }
+
+    /// Whether phase `name` runs (BENCH_PHASES, comma-separated; all by default).
+    static func runs(_ name: String) -> Bool {
+        guard let phases = ProcessInfo.processInfo.environment["BENCH_PHASES"] else { return true }
+        return phases.split(separator: ",").contains { $0 == name }
+    }
 }
 
 final class ServerHolder: @unchecked Sendable {

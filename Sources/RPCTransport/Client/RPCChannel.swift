@@ -22,9 +22,16 @@ public final class RPCChannel: ClientTransport {
         self.configuration = configuration
         let tls = try ReloadableTLSContext(role: .client, configuration: configuration.tls)
         self.tls = tls
-        group = try EventLoopGroup(threads: configuration.eventLoopThreads, name: "rpc-client")
+        group = try EventLoopGroup(threads: configuration.eventLoopThreads, name: "rpc-client",
+                                  cpus: configuration.eventLoopCPUs)
         pool = ConnectionPool(configuration: configuration, group: group, tls: tls)
     }
+
+    /// The channel's event loops as task executors, one per loop thread. A task that prefers one
+    /// (`group.addTask(executorPreference:)`, `withTaskExecutorPreference`) runs between its calls
+    /// on that loop's thread: responses resume it there and its next call starts in place, with
+    /// no hop through the global concurrent executor. Such tasks must never block.
+    public var taskExecutors: [any TaskExecutor] { group.loops }
 
     /// Re-reads the client certificate, key and trust roots (file-based credentials). New
     /// connections use them; open ones keep theirs. On failure the old credentials stay.
@@ -77,8 +84,13 @@ public final class RPCChannel: ClientTransport {
                               _ options: CallOptions, _ deadline: ContinuousClock.Instant?) async throws -> [UInt8] {
         let completion = UnaryCompletion()
         let loop = connection.loop
-        loop.execute {
+        if loop.inEventLoop {
+            // The caller prefers this loop as its task executor: start the call in place.
             connection.startUnary(completion, method: method, request: request, options: options, deadline: deadline)
+        } else {
+            loop.execute {
+                connection.startUnary(completion, method: method, request: request, options: options, deadline: deadline)
+            }
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { completion.wait($0) }

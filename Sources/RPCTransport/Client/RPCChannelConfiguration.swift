@@ -57,6 +57,9 @@ public struct RPCChannelConfiguration: Sendable {
     /// Connections kept to the endpoint in use; calls are spread over them.
     public var connectionsPerEndpoint: Int
     public var eventLoopThreads: Int
+    /// CPUs the client's event-loop threads are pinned to (loop `i` on `eventLoopCPUs[i % count]`);
+    /// empty (the default) leaves placement to the kernel.
+    public var eventLoopCPUs: [Int] = []
     /// TCP connect + TLS handshake + SETTINGS must finish within this.
     public var connectTimeout: Duration
     /// Ping an idle connection after this long; 0 disables health-checking pings.

@@ -81,9 +81,11 @@ final class EventLoop: @unchecked Sendable {
         threadID.load(ordering: .acquiring) == UInt(pthread_self())
     }
 
-    /// Runs `work` on the loop thread, after the current iteration's events.
+    /// Runs `work` on the loop thread, after the current iteration's events. From the loop thread
+    /// itself no wake-up is needed: the loop drains its inbox before it waits again.
     func execute(_ work: @escaping @Sendable () -> Void) {
         inbox.withLock { $0.append(work) }
+        if inEventLoop { return }
         if !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
             var one: UInt64 = 1
             _ = Glibc.write(wakeFD, &one, 8)
@@ -183,13 +185,18 @@ final class EventLoop: @unchecked Sendable {
         return Int32(min(millis, 1000))
     }
 
+    /// Runs queued work, including work queued by that work (a task resumed here that starts its
+    /// next call), up to a bound so sockets and timers are not starved.
     private func runInbox() {
-        wakePending.store(false, ordering: .releasing)
-        let work = inbox.withLock { queue -> [@Sendable () -> Void] in
-            defer { queue.removeAll(keepingCapacity: true) }
-            return queue
+        for _ in 0..<4 {
+            wakePending.store(false, ordering: .releasing)
+            let work = inbox.withLock { queue -> [@Sendable () -> Void] in
+                defer { queue.removeAll(keepingCapacity: true) }
+                return queue
+            }
+            if work.isEmpty { return }
+            for item in work { item() }
         }
-        for item in work { item() }
     }
 
     private func runDueTimers() {

@@ -36,7 +36,8 @@ public final class RPCServer: Sendable {
         let (fd, port) = try SocketCalls.listen(host: core.configuration.host, port: core.configuration.port)
         let group: EventLoopGroup
         do {
-            group = try EventLoopGroup(threads: core.configuration.resolvedThreads, name: "rpc-server")
+            group = try EventLoopGroup(threads: core.configuration.resolvedThreads, name: "rpc-server",
+                                       cpus: core.configuration.eventLoopCPUs)
         } catch {
             Glibc.close(fd)
             throw error

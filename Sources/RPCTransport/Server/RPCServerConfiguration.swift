@@ -32,6 +32,9 @@ public struct RPCServerConfiguration: Sendable {
     /// without suspending answers with no thread hop). `false` starts every call as a plain Task
     /// on the global executor; kept for measurement and for services whose handlers may block.
     public var runsUnaryHandlersImmediately: Bool
+    /// CPUs the event-loop threads are pinned to (loop `i` on `eventLoopCPUs[i % count]`); empty
+    /// (the default) leaves placement to the kernel. For hosts that dedicate cores to the server.
+    public var eventLoopCPUs: [Int] = []
 
     public init(host: String = "127.0.0.1", port: Int = 0, eventLoopThreads: Int = 0,
                 maxFrameSize: Int = 4 * 1024 * 1024 + 1024, maxConcurrentStreamsPerConnection: Int = 256,

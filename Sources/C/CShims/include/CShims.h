@@ -5,4 +5,5 @@
 #include "shim_openssl.h"
 #include "shim_net.h"
 #include "shim_pkcs11.h"
+#include "shim_affinity.h"
 #endif
