@@ -39,7 +39,7 @@ let package = Package(
         // ── Swift layers, bottom up ────────────────────────────────────────────
         .target(name: "SoftCrypto", dependencies: ["COpenSSL", "CShims"], swiftSettings: swiftSettings),
         .target(name: "PKCS11", dependencies: ["CPKCS11", "CShims"], swiftSettings: swiftSettings),
-        .target(name: "HSMScheduler", dependencies: ["PKCS11", "SoftCrypto"], swiftSettings: swiftSettings),
+        .target(name: "HSMScheduler", dependencies: ["PKCS11", "SoftCrypto", "CShims"], swiftSettings: swiftSettings),
         .target(name: "RPCCore", swiftSettings: swiftSettings),
         .target(name: "Observability", swiftSettings: swiftSettings),
         .target(name: "ArgumentParsing", swiftSettings: swiftSettings),

@@ -14,7 +14,7 @@ import Synchronization
 final class ProcessRunner: PipelinedBatchRunner {
     private let configuration: BackendConfiguration
     private let executable: String
-    private var process: Process?
+    private var child: WorkerChild?
     private var channel: FrameChannel?
     private let pid = Atomic<Int32>(0)
 
@@ -37,25 +37,20 @@ final class ProcessRunner: PipelinedBatchRunner {
         var last = "worker process did not start"
         for attempt in 0..<3 {
             if attempt > 0 { usleep(UInt32.random(in: 20_000...60_000)) }
-            let toChild = Pipe(), fromChild = Pipe()
-            let child = Process()
-            child.executableURL = URL(fileURLWithPath: executable)
-            child.arguments = ["--backend", configuration.name]
             var environment = ProcessInfo.processInfo.environment
             for (k, v) in configuration.workerEnvironment { environment[k] = v }
-            child.environment = environment
-            child.standardInput = toChild
-            child.standardOutput = fromChild
-            do { try child.run() } catch {
-                return fault("cannot start \(executable): \(error)")
+            let started: WorkerChild
+            do {
+                started = try WorkerChild(executable: executable, arguments: ["--backend", configuration.name],
+                                          environment: environment)
+            } catch {
+                return fault(error.description)
             }
-            let ch = FrameChannel(readFD: fromChild.fileHandleForReading.fileDescriptor,
-                                  writeFD: toChild.fileHandleForWriting.fileDescriptor)
-            pipes = (toChild, fromChild)
-            pipeCapacity = Self.enlarge(toChild.fileHandleForWriting.fileDescriptor)
-            _ = Self.enlarge(fromChild.fileHandleForReading.fileDescriptor)
-            process = child
-            pid.store(child.processIdentifier, ordering: .relaxed)
+            let ch = FrameChannel(readFD: started.readFD, writeFD: started.writeFD)
+            pipeCapacity = Self.enlarge(started.writeFD)
+            _ = Self.enlarge(started.readFD)
+            child = started
+            pid.store(started.pid, ordering: .relaxed)
             var hello = FrameWriter(.hello)
             hello.string(configuration.modulePath)
             hello.string(configuration.tokenLabel)
@@ -77,8 +72,6 @@ final class ProcessRunner: PipelinedBatchRunner {
         return fault(last)
     }
 
-    /// Keeps the pipes alive as long as the child.
-    private var pipes: (Pipe, Pipe)?
     /// Bytes the pipe to the child holds before a write blocks.
     private var pipeCapacity = 65_536
     /// Sizes of the batch frames sent and not yet answered, oldest first.
@@ -96,12 +89,8 @@ final class ProcessRunner: PipelinedBatchRunner {
     private func stop() {
         channel = nil
         outstandingBytes.removeAll()
-        if let process {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
-        process = nil
-        pipes = nil
+        child?.stop()
+        child = nil
         pid.store(0, ordering: .relaxed)
     }
 

@@ -78,6 +78,7 @@ extension TokenKeyStore: KeyImportingStore {
             do {
                 let publicKey = keyType == .ec ? try Self.recoverP256PublicKey(of: key, session: session)
                     : try session.publicKey(of: key)
+                if keyType == .rsa { try Self.checkPairwise(key, publicKey: publicKey, session: session) }
                 _ = try session.createPublicKey(publicKey, options: options)
                 return publicKey.spkiDER
             } catch {
@@ -109,5 +110,18 @@ extension TokenKeyStore: KeyImportingStore {
             return .p256([0x04] + cx + cy)
         }
         throw KeyRegistryError(.internal, "no P-256 point fits the unwrapped key")
+    }
+
+    /// A pairwise-consistency test (as FIPS 140 asks of imported keys): the token unwraps an RSA
+    /// key whose `d` or CRT values do not belong to its modulus without complaint, and every
+    /// signature it then made would fail verification.
+    static func checkPairwise(_ key: ObjectHandle, publicKey: PKCS11.PublicKey, session: Session) throws {
+        let digest = try SecureRandom.bytes(32)
+        let verifier = try SoftCrypto.PublicKey(spkiDER: publicKey.spkiDER)
+        guard let signature = try? session.signDigest(digest, key: key, mechanism: .rsaPKCS1SHA256),
+              (try? verifier.isValidSignature(signature, forDigest: digest, algorithm: .rsaPKCS1v15SHA256)) == true else {
+            throw KeyRegistryError(.invalidArgument, "the unwrapped RSA key is inconsistent: its private part does not "
+                                   + "match its modulus (pairwise-consistency test failed)", reason: "INCONSISTENT_KEY")
+        }
     }
 }

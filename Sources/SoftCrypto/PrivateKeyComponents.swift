@@ -29,6 +29,7 @@ public enum PrivateKeyComponents: Sendable {
         guard let created else { throw .fromOpenSSL(.invalidKey, "not a valid DER private key") }
         let key = EVPKey(taking: created)
         guard consumed == der.count else { throw CryptoError(.invalidKey, "trailing bytes after the private key") }
+        try Self.checkConsistency(of: key)
         switch key.baseID {
         case EVP_PKEY_ED25519:
             var seed = [UInt8](repeating: 0, count: 32), publicKey = [UInt8](repeating: 0, count: 32)
@@ -62,6 +63,20 @@ public enum PrivateKeyComponents: Sendable {
                         qInv: v[7])
         default:
             throw CryptoError(.unsupportedKey, "key type \(key.baseID) is not Ed25519, P-256 or RSA")
+        }
+    }
+
+    /// Refuses a key whose parts disagree: a P-256 point that is not the scalar's, RSA `d` or CRT
+    /// values that do not belong to `n`. The token would store such a key as given and then sign
+    /// with it, so every signature would fail verification. (Ed25519 PKCS#8 carries only the
+    /// seed; OpenSSL derives the public key from it.)
+    private static func checkConsistency(of key: EVPKey) throws(CryptoError) {
+        guard key.baseID == EVP_PKEY_EC || key.baseID == EVP_PKEY_RSA else { return }
+        let context = try KeyContext(key: key)
+        // EVP_PKEY_check: public and private parts each valid, and the pair consistent.
+        guard EVP_PKEY_check(context.pointer) == 1 else {
+            throw .fromOpenSSL(.invalidKey, "the private key's parts are inconsistent (public part does not match "
+                               + "the private part, or a component is invalid)")
         }
     }
 }

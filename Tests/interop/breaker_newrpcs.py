@@ -466,7 +466,7 @@ def _():
 case("wrapped/empty", INVALID)(lambda: st_msg(import_key(n("w"), P256, wrapped=b"")))
 case("wrapped/1-byte", INVALID)(lambda: st_msg(import_key(n("w"), P256, wrapped=b"\x01")))
 case("wrapped/383-bytes", INVALID)(lambda: st_msg(import_key(n("w"), RSA2048, wrapped=rng.randbytes(383))))
-case("wrapped/384-bytes-rsa-part-only", INVALID)(lambda: st_msg(import_key(n("w"), RSA2048, wrapped=wrap(b"")[:384])))
+case("wrapped/384-bytes-rsa-part-only", INVALID)(lambda: st_msg(import_key(n("w"), RSA2048, wrapped=wrap(b"\x00")[:384])))
 case("wrapped/random-2000", INVALID)(lambda: st_msg(import_key(n("w"), RSA2048, wrapped=rng.randbytes(2000))))
 case("wrapped/3MiB", status_in("INVALID_ARGUMENT", "RESOURCE_EXHAUSTED"))(
     lambda: st_msg(import_key(n("w"), RSA2048, wrapped=rng.randbytes(3 << 20))))
@@ -474,7 +474,7 @@ case("wrapped/3MiB", status_in("INVALID_ARGUMENT", "RESOURCE_EXHAUSTED"))(
 
 @case("wrapped/good-rsa-part-garbage-kwp", INVALID)
 def _():
-    return st_msg(import_key(n("w"), RSA2048, wrapped=wrap(b"")[:384] + rng.randbytes(1200)))
+    return st_msg(import_key(n("w"), RSA2048, wrapped=wrap(b"\x00")[:384] + rng.randbytes(1200)))
 
 
 @case("wrapped/kwp-truncated", INVALID)
@@ -494,6 +494,21 @@ def _():
     w = bytearray(wrap(pkcs8(rsa_key())))
     w[500] ^= 0x10
     return st_msg(import_key(n("w"), RSA2048, wrapped=bytes(w)))
+
+
+@case("wrapped/rsa-wrong-d-and-crt", lambda o: o.startswith("INVALID_ARGUMENT") and o.endswith("name free"))
+def _():
+    """The token unwraps inconsistent RSA numbers without complaint; the server's pairwise test
+    must refuse them and leave nothing behind."""
+    nums = rsa_key().private_numbers()
+    pk = rsa_pkcs8_from_numbers(nums.public_numbers.n, nums.public_numbers.e, nums.d ^ 2, nums.p, nums.q,
+                                nums.dmp1 ^ 2, nums.dmq1 ^ 2, nums.iqmp)
+    name = n("wdcrt")
+    st, m, _ = import_key(name, RSA2048, wrapped=wrap(pk))
+    good = ec.generate_private_key(ec.SECP256R1())
+    st2, m2, _ = import_key(name, P256, plaintext=pkcs8(good))
+    free = st2 == "OK" and imported_key_works(name, P256, good) == "works"
+    return f"{st}: {m[:100]} / {'name free' if free else 'NAME TAKEN ' + st2 + ' ' + m2[:60]}"
 
 
 @case("wrapped/wrapped-garbage-not-pkcs8", INVALID)

@@ -14,6 +14,8 @@ import SoftCrypto
 extension KeyService {
     /// The reserved key name whose public key is the server's import key.
     public static let importKeyName = "personahsm-import-key"
+    /// The shortest wrapped_pkcs8 that could unwrap: RSA-3072 OAEP (384 bytes) + two AES-KWP blocks.
+    static let minimumWrappedLength = 384 + 16
 
     public func importKey(_ request: ImportKeyRequest, context: ServerContext) async throws -> Key {
         try environment.authorizer.authorizeKey(context, keyName: request.name)
@@ -28,6 +30,13 @@ extension KeyService {
         switch request.material {
         case .wrappedPkcs8(let wrapped):
             guard !wrapped.isEmpty else { throw RPCError(.invalidArgument, "wrapped_pkcs8 is empty") }
+            // Malformed whatever the server's state: the import key is RSA-3072 (a 384-byte OAEP
+            // part) and AES-KWP output is at least two 8-byte blocks.
+            guard wrapped.count >= Self.minimumWrappedLength else {
+                throw RPCError(.invalidArgument, "wrapped_pkcs8 of \(wrapped.count) bytes is too short: it is the "
+                               + "384-byte RSA-OAEP part followed by at least 16 bytes of AES-KWP",
+                               details: ErrorDetails(reason: "WRAPPED_KEY_TOO_SHORT", subject: "wrapped_pkcs8"))
+            }
             material = .wrappedPKCS8(wrapped)
         case .plaintextPkcs8(let der):
             guard environment.limits.devMode else {

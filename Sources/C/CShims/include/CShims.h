@@ -6,4 +6,5 @@
 #include "shim_net.h"
 #include "shim_pkcs11.h"
 #include "shim_affinity.h"
+#include "shim_spawn.h"
 #endif
