@@ -24,7 +24,7 @@ public struct SharedIdempotencyRecord: Sendable, Hashable {
 
     /// Layout of a group: count (u32), then per record key length (u16), key, digest length (u8),
     /// digest, expiry in milliseconds (u64), response length (u32), response.
-    static func encode(_ records: [SharedIdempotencyRecord]) -> [UInt8] {
+    public static func encode(_ records: [SharedIdempotencyRecord]) -> [UInt8] {
         var out: [UInt8] = []
         func put(_ value: UInt64, _ width: Int) {
             for shift in stride(from: (width - 1) * 8, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
@@ -44,7 +44,7 @@ public struct SharedIdempotencyRecord: Sendable, Hashable {
     }
 
     /// The records of a group, or nil when the bytes are not one.
-    static func decode(_ bytes: [UInt8]) -> [SharedIdempotencyRecord]? {
+    public static func decode(_ bytes: [UInt8]) -> [SharedIdempotencyRecord]? {
         var offset = 0
         func take(_ count: Int) -> ArraySlice<UInt8>? {
             guard count >= 0, bytes.count - offset >= count else { return nil }
