@@ -1,7 +1,8 @@
 // Idempotency records shared by the server instances of one HSM cluster, behind the per-instance
 // cache: a keyed call that misses locally asks here before signing, and a first result is
 // persisted here before its response leaves. Both sides are grouped so throughput holds up:
-// - writes: records queue for a short flush interval and go out as one object per flush;
+// - writes: records gather for a short flush interval and go out as one object per flush, a few
+//   flushes at a time (the log's writer sessions);
 // - reads: a miss waits for a catch-up read of the other instances' new objects that started
 //   after the miss arrived (so it sees everything written before the client retried); misses
 //   that arrive while one runs share the next one.
@@ -128,30 +129,49 @@ public final class SharedIdempotencyRecords: Sendable {
         }
     }
 
-    /// Writes gathered records, one object per flush, until none are pending.
+    /// Writes gathered records, one object per flush, until none are pending. Up to the log's
+    /// writer count of flushes run at once; records keep gathering while all are busy.
     private func flushLoop() async {
-        while true {
-            try? await Task.sleep(for: flushInterval)
-            let batch: [Pending] = state.withLock { state in
-                defer { state.pending = [] }
-                return state.pending
-            }
-            if !batch.isEmpty {
-                let outcome: Result<Void, any Error>
-                do {
-                    let expires = batch.map(\.record.expires).max() ?? now()
-                    try await log.append(SharedIdempotencyRecord.encode(batch.map(\.record)), expires: expires)
-                    outcome = .success(())
-                } catch {
-                    outcome = .failure(error)
+        await withTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            while true {
+                try? await Task.sleep(for: flushInterval)
+                if inFlight >= log.writerCount {
+                    await group.next()
+                    inFlight -= 1
                 }
-                batch.forEach { $0.continuation.resume(with: outcome) }
+                let batch: [Pending] = state.withLock { state in
+                    defer { state.pending = [] }
+                    return state.pending
+                }
+                if !batch.isEmpty {
+                    group.addTask { await self.write(batch) }
+                    inFlight += 1
+                    continue
+                }
+                if inFlight > 0 {
+                    await group.next()
+                    inFlight -= 1
+                    continue
+                }
+                let done: Bool = state.withLock { state in
+                    if state.pending.isEmpty { state.flushScheduled = false }
+                    return state.pending.isEmpty
+                }
+                if done { return }
             }
-            let done: Bool = state.withLock { state in
-                if state.pending.isEmpty { state.flushScheduled = false }
-                return state.pending.isEmpty
-            }
-            if done { return }
         }
+    }
+
+    private func write(_ batch: [Pending]) async {
+        let outcome: Result<Void, any Error>
+        do {
+            let expires = batch.map(\.record.expires).max() ?? now()
+            try await log.append(SharedIdempotencyRecord.encode(batch.map(\.record)), expires: expires)
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        batch.forEach { $0.continuation.resume(with: outcome) }
     }
 }
