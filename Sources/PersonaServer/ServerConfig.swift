@@ -119,7 +119,7 @@ public struct TuningConfig: Codable, Hashable, Sendable {
     public var idempotencyWindowSeconds: Double = 86_400
     /// Seconds a shared idempotency record is honoured by the other instances (a few times the
     /// longest client deadline: retries after a failover arrive within it).
-    public var sharedIdempotencyWindowSeconds: Double = 300
+    public var sharedIdempotencyWindowSeconds: Double = 120
     /// How long first results gather before they are written to the shared-state token as one object.
     public var sharedIdempotencyFlushMillis: Int = 2
     public var maxConnections: Int = 4096
