@@ -93,7 +93,12 @@ struct SharedIdempotencyFailoverTests {
     func throughputWithAndWithout() async throws {
         let cluster = try HACluster()
         defer { cluster.remove() }
-        let plainConfig = try cluster.writeConfig(named: "per-instance") { $0.sharedState = nil }
+        // Without shared_state an instance would not know to leave the state token out of its DR
+        // copy (instances sharing a store must agree on shared_state): this one copies nothing.
+        let plainConfig = try cluster.writeConfig(named: "per-instance") { config in
+            config.sharedState = nil
+            config.replication = nil
+        }
         let shared = try cluster.startServer(auditPath: cluster.root + "/audit-shared/audit.log")
         defer { shared.process.terminate() }
         let plain = try cluster.startServer(auditPath: cluster.root + "/audit-plain/audit.log", configPath: plainConfig)
@@ -119,12 +124,12 @@ struct SharedIdempotencyFailoverTests {
             #expect(signed == 6 * 256)
             return Double(signed) / Self.seconds(ContinuousClock.now - started)
         }
-        func unaryRate(_ connection: PersonaConnection, _ tag: String) async throws -> Double {
+        func unaryRate(_ connection: PersonaConnection, _ tag: String, callers: Int, calls: Int) async throws -> Double {
             let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for caller in 0..<8 {
+                for caller in 0..<callers {
                     group.addTask {
-                        for n in 0..<40 {
+                        for n in 0..<calls {
                             _ = try await connection.signing.sign(
                                 SignRequest(keyName: "idem-bench", input: .data(Array("\(tag) \(caller) \(n)".utf8))),
                                 options: CallOptions(idempotencyKey: "\(tag)-\(caller)-\(n)"))
@@ -133,21 +138,37 @@ struct SharedIdempotencyFailoverTests {
                 }
                 try await group.waitForAll()
             }
-            return 320 / Self.seconds(ContinuousClock.now - started)
+            return Double(callers * calls) / Self.seconds(ContinuousClock.now - started)
         }
         // Warm both (key lookup, sessions), then alternate so drift hits both alike.
         _ = try await batchRate(onShared, "warm-s")
         _ = try await batchRate(onPlain, "warm-p")
         let batchPlain1 = try await batchRate(onPlain, "bp1"), batchShared1 = try await batchRate(onShared, "bs1")
         let batchShared2 = try await batchRate(onShared, "bs2"), batchPlain2 = try await batchRate(onPlain, "bp2")
-        let unaryPlain = try await unaryRate(onPlain, "up"), unaryShared = try await unaryRate(onShared, "us")
+        let unaryPlain = try await unaryRate(onPlain, "up", callers: 8, calls: 40)
+        let unaryShared = try await unaryRate(onShared, "us", callers: 8, calls: 40)
+        let manyPlain = try await unaryRate(onPlain, "mp", callers: 64, calls: 10)
+        let manyShared = try await unaryRate(onShared, "ms", callers: 64, calls: 10)
         let batchShared = (batchShared1 + batchShared2) / 2, batchPlain = (batchPlain1 + batchPlain2) / 2
-        print("BENCH ha.shared_idempotency keyed_signbatch_per_s_shared=\(Int(batchShared)) "
+        print("BENCH ha.shared_idempotency objects_in_window=\(try await objectsOnStateToken(cluster)) keyed_signbatch_per_s_shared=\(Int(batchShared)) "
               + "keyed_signbatch_per_s_per_instance=\(Int(batchPlain)) "
               + "ratio=\(String(format: "%.2f", batchShared / batchPlain)) "
               + "keyed_sign_per_s_shared=\(Int(unaryShared)) keyed_sign_per_s_per_instance=\(Int(unaryPlain)) "
-              + "ratio_sign=\(String(format: "%.2f", unaryShared / unaryPlain))")
+              + "ratio_sign=\(String(format: "%.2f", unaryShared / unaryPlain)) "
+              + "keyed_sign_64_callers_per_s_shared=\(Int(manyShared)) keyed_sign_64_callers_per_s_per_instance=\(Int(manyPlain)) "
+              + "ratio_sign_64=\(String(format: "%.2f", manyShared / manyPlain))")
         #expect(batchShared > 0 && unaryShared > 0)
+    }
+
+    /// Object files in the shared-state token's folder: the primary store's folder that the DR
+    /// copy leaves out.
+    func objectsOnStateToken(_ cluster: HACluster) async throws -> Int {
+        let fm = FileManager.default
+        let dr = Set(try fm.contentsOfDirectory(atPath: cluster.root + "/hsm-dr/tokens"))
+        guard let folder = try fm.contentsOfDirectory(atPath: cluster.root + "/hsm/tokens").first(where: { !dr.contains($0) })
+        else { return -1 }
+        return try fm.contentsOfDirectory(atPath: cluster.root + "/hsm/tokens/" + folder)
+            .filter { $0.hasSuffix(".object") && $0 != "token.object" }.count
     }
 
     static func seconds(_ duration: Duration) -> Double {
