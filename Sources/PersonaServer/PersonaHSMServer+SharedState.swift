@@ -15,7 +15,8 @@ extension PersonaHSMServer {
             pinFile: shared.pinFile, pinEnv: shared.pinEnv, sessions: 1), applyEnvironment: false)
         let log = SharedRecordLog(token: opened.token, pin: opened.pin)
         let records = SharedIdempotencyRecords(log: log, window: config.tuning.sharedIdempotencyWindowSeconds,
-                                               flushInterval: .milliseconds(config.tuning.sharedIdempotencyFlushMillis))
+                                               flushInterval: .milliseconds(config.tuning.sharedIdempotencyFlushMillis),
+                                               timeout: .milliseconds(config.tuning.sharedIdempotencyTimeoutMillis))
         return (records, opened.token.info.serialNumber)
     }
 

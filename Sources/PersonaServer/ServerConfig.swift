@@ -122,6 +122,9 @@ public struct TuningConfig: Codable, Hashable, Sendable {
     public var sharedIdempotencyWindowSeconds: Double = 120
     /// How long first results gather before they are written to the shared-state token as one object.
     public var sharedIdempotencyFlushMillis: Int = 2
+    /// Longest wait for the shared-state token (a lookup or a record write) before a keyed call goes
+    /// on as if it had no shared records.
+    public var sharedIdempotencyTimeoutMillis: Int = 1000
     public var maxConnections: Int = 4096
     public var maxStreamsPerConnection: Int = 1024
     public var maxFrameBytes: Int = 4 << 20
@@ -137,6 +140,7 @@ public struct TuningConfig: Codable, Hashable, Sendable {
         case idempotencyWindowSeconds = "idempotency_window_seconds", maxConnections = "max_connections"
         case sharedIdempotencyWindowSeconds = "shared_idempotency_window_seconds"
         case sharedIdempotencyFlushMillis = "shared_idempotency_flush_ms"
+        case sharedIdempotencyTimeoutMillis = "shared_idempotency_timeout_ms"
         case maxStreamsPerConnection = "max_streams_per_connection", maxFrameBytes = "max_frame_bytes"
         case hangTimeoutMillis = "hang_timeout_ms", healthIntervalMillis = "health_interval_ms"
     }
@@ -157,6 +161,8 @@ public struct TuningConfig: Codable, Hashable, Sendable {
             ?? d.sharedIdempotencyWindowSeconds
         sharedIdempotencyFlushMillis = try c.decodeIfPresent(Int.self, forKey: .sharedIdempotencyFlushMillis)
             ?? d.sharedIdempotencyFlushMillis
+        sharedIdempotencyTimeoutMillis = try c.decodeIfPresent(Int.self, forKey: .sharedIdempotencyTimeoutMillis)
+            ?? d.sharedIdempotencyTimeoutMillis
         maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? d.maxConnections
         maxStreamsPerConnection = try c.decodeIfPresent(Int.self, forKey: .maxStreamsPerConnection)
             ?? d.maxStreamsPerConnection
@@ -326,6 +332,9 @@ public struct ServerConfig: Codable, Hashable, Sendable {
         }
         guard (0...1000).contains(tuning.sharedIdempotencyFlushMillis) else {
             throw ConfigError("tuning.shared_idempotency_flush_ms must be 0...1000")
+        }
+        guard (10...60_000).contains(tuning.sharedIdempotencyTimeoutMillis) else {
+            throw ConfigError("tuning.shared_idempotency_timeout_ms must be 10...60000")
         }
     }
 }

@@ -7,10 +7,12 @@
 //   after the miss arrived (so it sees everything written before the client retried); misses
 //   that arrive while one runs share the next one.
 // Records live for a short shared window (a few times the longest client deadline), after which
-// any instance prunes them.
+// any instance prunes them. A token that stops answering must not hold signing up: lookups and
+// writes give up after `timeout` (the write itself still completes later if it can).
 
 import Foundation
 import KeyRegistry
+import RPCCore
 import Synchronization
 
 /// The shared side of idempotency.
@@ -36,6 +38,7 @@ public final class SharedIdempotencyRecords: Sendable {
     /// Seconds a record counts.
     public let window: Double
     private let flushInterval: Duration
+    private let timeout: Duration
     private let now: @Sendable () -> Double
     private let state = Mutex(State())
 
@@ -43,11 +46,14 @@ public final class SharedIdempotencyRecords: Sendable {
     ///   - log: the shared-state token's record log.
     ///   - window: seconds a record is kept and honoured.
     ///   - flushInterval: how long records gather before they are written as one object.
+    ///   - timeout: longest wait for a lookup or a write before it fails.
     public init(log: SharedRecordLog, window: Double, flushInterval: Duration = .milliseconds(2),
+                timeout: Duration = .seconds(1),
                 now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         self.log = log
         self.window = window
         self.flushInterval = flushInterval
+        self.timeout = timeout
         self.now = now
     }
 
@@ -55,13 +61,17 @@ public final class SharedIdempotencyRecords: Sendable {
     /// before this call; nil when there is none (or it expired).
     public func lookup(_ key: String) async throws -> SharedIdempotencyRecord? {
         if let known = current(key) { return known }
-        try await catchUp()
+        try await bounded { try await self.catchUp() }
         return current(key)
     }
 
     /// Persists `record` (grouped with others) and returns once it is on the token.
     public func persist(key: String, digest: [UInt8], response: [UInt8]) async throws {
         let record = SharedIdempotencyRecord(key: key, digest: digest, response: response, expires: now() + window)
+        try await bounded { try await self.enqueue(record) }
+    }
+
+    private func enqueue(_ record: SharedIdempotencyRecord) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let start: Bool = state.withLock { state in
                 state.pending.append(Pending(record: record, continuation: continuation))
@@ -173,5 +183,35 @@ public final class SharedIdempotencyRecords: Sendable {
             outcome = .failure(error)
         }
         batch.forEach { $0.continuation.resume(with: outcome) }
+    }
+
+    /// Runs `body` but returns (throwing UNAVAILABLE) after `timeout` if it has not finished.
+    private func bounded(_ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let once = ResumeOnce(continuation)
+            let timer = Task { [timeout] in
+                try await Task.sleep(for: timeout)
+                once.resume(with: .failure(RPCError(.unavailable, "the shared-state token did not answer within \(timeout)")))
+            }
+            Task {
+                let outcome: Result<Void, any Error>
+                do { try await body(); outcome = .success(()) } catch { outcome = .failure(error) }
+                timer.cancel()
+                once.resume(with: outcome)
+            }
+        }
+    }
+}
+
+/// A continuation that whichever of two racers finishes first resumes.
+private final class ResumeOnce: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Void, any Error>?>
+
+    init(_ continuation: CheckedContinuation<Void, any Error>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(with outcome: Result<Void, any Error>) {
+        continuation.withLock { $0.take() }?.resume(with: outcome)
     }
 }
