@@ -92,14 +92,22 @@ public final class SharedRecordLog: Sendable {
     @discardableResult
     public func prune() async throws -> Int {
         let time = now()
-        return try await reader.run { session, known in
-            var destroyed = 0
-            for (handle, expires) in known where expires <= time {
-                // Another instance may have destroyed it first: either way it is gone.
-                do { try session.destroyObject(handle); destroyed += 1 } catch {}
-                known[handle] = nil
+        var destroyed = 0
+        // A few objects per turn of the reader's queue, so catch-up reads queued meanwhile are not
+        // held up by a long prune (each destruction rewrites files on SoftHSM2).
+        while true {
+            let (count, more) = try await reader.run { session, known -> (Int, Bool) in
+                let expired = known.filter { $0.value <= time }.map(\.key)
+                var count = 0
+                for handle in expired.prefix(16) {
+                    // Another instance may have destroyed it first: either way it is gone.
+                    do { try session.destroyObject(handle); count += 1 } catch {}
+                    known[handle] = nil
+                }
+                return (count, expired.count > 16)
             }
-            return destroyed
+            destroyed += count
+            if !more { return destroyed }
         }
     }
 

@@ -87,10 +87,12 @@ public final class SharedIdempotencyRecords: Sendable {
     /// - Returns: objects destroyed.
     @discardableResult
     public func prune() async throws -> Int {
-        try await catchUp()
-        let time = now()
-        state.withLock { $0.records = $0.records.filter { $0.value.expires > time } }
-        return try await log.prune()
+        try await bounded {
+            try await self.catchUp()
+            let time = self.now()
+            self.state.withLock { $0.records = $0.records.filter { $0.value.expires > time } }
+            return try await self.log.prune()
+        }
     }
 
     private func current(_ key: String) -> SharedIdempotencyRecord? {
@@ -186,16 +188,16 @@ public final class SharedIdempotencyRecords: Sendable {
     }
 
     /// Runs `body` but returns (throwing UNAVAILABLE) after `timeout` if it has not finished.
-    private func bounded(_ body: @escaping @Sendable () async throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+    private func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let once = ResumeOnce(continuation)
             let timer = Task { [timeout] in
                 try await Task.sleep(for: timeout)
                 once.resume(with: .failure(RPCError(.unavailable, "the shared-state token did not answer within \(timeout)")))
             }
             Task {
-                let outcome: Result<Void, any Error>
-                do { try await body(); outcome = .success(()) } catch { outcome = .failure(error) }
+                let outcome: Result<T, any Error>
+                do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
                 timer.cancel()
                 once.resume(with: outcome)
             }
@@ -204,14 +206,14 @@ public final class SharedIdempotencyRecords: Sendable {
 }
 
 /// A continuation that whichever of two racers finishes first resumes.
-private final class ResumeOnce: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Void, any Error>?>
+private final class ResumeOnce<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
 
-    init(_ continuation: CheckedContinuation<Void, any Error>) {
+    init(_ continuation: CheckedContinuation<T, any Error>) {
         self.continuation = Mutex(continuation)
     }
 
-    func resume(with outcome: Result<Void, any Error>) {
+    func resume(with outcome: Result<T, any Error>) {
         continuation.withLock { $0.take() }?.resume(with: outcome)
     }
 }
