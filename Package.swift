@@ -161,7 +161,7 @@ let package = Package(
         // nodes reached through libp11fault.so (needs `swift build` first).
         .testTarget(name: "HighAvailabilityTests",
                     dependencies: ["TestSupport", "PersonaServer", "PersonaClient", "PersonaProtos", "RPCCore", "SoftCrypto",
-                                   "KeyRegistry", "PKCS11", "personahsmd"],
+                                   "KeyRegistry", "PKCS11", "PersonaServices", "personahsmd"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "SoftCrypto", "COpenSSL"],
                     swiftSettings: swiftSettings),

@@ -6,7 +6,9 @@
 // folder holds the same encrypted token key, so copying the encrypted object files makes the
 // objects usable there without any key ever being decrypted outside a token. The copy is
 // file-by-file (temp file + rename), the `generation` file last, so SoftHSM2 processes using the
-// DR folder re-index once the new objects are complete.
+// DR folder re-index once the new objects are complete. Token folders listed in `excluding` (the
+// shared-state token: its churn must neither slow the key copy nor be replicated) are skipped on
+// both sides.
 
 import Dispatch
 import Foundation
@@ -16,14 +18,46 @@ import Synchronization
 public final class SoftHSMStoreCopy: ClusterReplicator {
     public let source: String
     public let targets: [String]
+    /// Token folder names (directly under `source`) left out of the copy.
+    public let excluding: Set<String>
     private let lock = Mutex(())
 
     /// - Parameters:
     ///   - source: the primary cluster's `directories.tokendir`.
     ///   - targets: each DR cluster's `directories.tokendir` (created if missing).
-    public init(source: String, targets: [String]) {
+    ///   - excluding: token folder names not to copy (nor remove from the targets).
+    public init(source: String, targets: [String], excluding: Set<String> = []) {
         self.source = source
         self.targets = targets
+        self.excluding = excluding
+    }
+
+    /// The name of the folder under `tokenDir` of the token with `serial` (SoftHSM2 keeps the
+    /// serial in clear in each folder's `token.object`), or nil.
+    public static func tokenFolder(serial: String, in tokenDir: String) -> String? {
+        let needle = Array(serial.utf8)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: tokenDir)) ?? []
+        return entries.sorted().first { entry in
+            guard let data = FileManager.default.contents(atPath: tokenDir + "/" + entry + "/token.object") else {
+                return false
+            }
+            return Array(data).firstRange(of: needle) != nil
+        }
+    }
+
+    /// Relative paths under `root`, excluded token folders left out (and never descended into).
+    private func relativePaths(under root: String) -> [String]? {
+        let fm = FileManager.default
+        guard let top = try? fm.contentsOfDirectory(atPath: root) else { return nil }
+        var paths: [String] = []
+        for name in top where !excluding.contains(name) {
+            paths.append(name)
+            var isDirectory: ObjCBool = false
+            if fm.fileExists(atPath: root + "/" + name, isDirectory: &isDirectory), isDirectory.boolValue {
+                paths += ((fm.enumerator(atPath: root + "/" + name)?.allObjects as? [String]) ?? []).map { name + "/" + $0 }
+            }
+        }
+        return paths
     }
 
     public var summary: String { "softhsm-store-copy \(source) -> \(targets.joined(separator: ","))" }
@@ -60,7 +94,7 @@ public final class SoftHSMStoreCopy: ClusterReplicator {
     /// Makes `target` equal to `source` (lock files excepted). Returns the files written.
     private func mirror(into target: String) throws -> Int {
         let fm = FileManager.default
-        guard let entries = fm.enumerator(atPath: source)?.allObjects as? [String] else {
+        guard let entries = relativePaths(under: source) else {
             throw KeyRegistryError(.unavailable, "replication source \(source) is unreadable")
         }
         var written = 0
@@ -87,7 +121,7 @@ public final class SoftHSMStoreCopy: ClusterReplicator {
             written += 1
         }
         // Objects destroyed on the primary go from the copy too (deepest paths first).
-        let existing = (fm.enumerator(atPath: target)?.allObjects as? [String]) ?? []
+        let existing = relativePaths(under: target) ?? []
         for relative in existing.sorted(by: >) where !wanted.contains(relative) && !relative.hasSuffix(".lock")
             && !relative.contains(".replicating.") {
             try? fm.removeItem(atPath: target + "/" + relative)

@@ -26,6 +26,9 @@ public enum DevEnvironment {
     /// The SoftHSM2 token that holds the backup and escrow sealing keys (survives a wipe of the
     /// key token).
     public static let vaultTokenLabel = "personahsm-vault"
+    /// The SoftHSM2 token on which server instances share idempotency records (left out of the DR
+    /// copy: its objects are short-lived).
+    public static let stateTokenLabel = "personahsm-state"
 
     /// Makes whatever is missing under `root` and returns the config path.
     /// - Parameters:
@@ -62,7 +65,9 @@ public enum DevEnvironment {
                 custody: CustodyConfig(
                     quorum: QuorumSettings(required: 2, approvers: clients.filter { $0.role == "admin" }.map(\.uri)),
                     vault: VaultConfig(module: DevToken.defaultModulePath, token: vaultTokenLabel,
-                                       pinFile: "hsm/user.pin", pinEnv: nil)))
+                                       pinFile: "hsm/user.pin", pinEnv: nil)),
+                sharedState: SharedStateConfig(module: DevToken.defaultModulePath, token: stateTokenLabel,
+                                               pinFile: "hsm/user.pin", pinEnv: nil))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try encoder.encode(config).write(to: URL(fileURLWithPath: configPath))

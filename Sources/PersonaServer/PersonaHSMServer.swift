@@ -65,7 +65,9 @@ public final class PersonaHSMServer: Sendable {
         signal(SIGPIPE, SIG_IGN)
         let metrics = MetricsRegistry()
         let backends = try config.backends.enumerated().map { try OpenedBackend(config: $1, applyEnvironment: $0 == 0) }
-        let replicator = config.replication.map { SoftHSMStoreCopy(source: $0.from, targets: $0.to) }
+        let sharedState = try openSharedState(config: config)
+        let excluded = replicationExclusions(config: config, stateSerial: sharedState?.serial)
+        let replicator = config.replication.map { SoftHSMStoreCopy(source: $0.from, targets: $0.to, excluding: excluded) }
         // Bring the DR copy up to date (or create it: the first copy clones the partition) before
         // any worker opens it.
         try replicator?.replicateNow()
@@ -123,7 +125,7 @@ public final class PersonaHSMServer: Sendable {
         let health = HealthState(scheduler: scheduler)
         let environment = ServiceEnvironment(registry: registry, scheduler: scheduler, audit: recorder,
                                              authorizer: authorizer, metrics: metrics, logger: logger, limits: limits,
-                                             health: health)
+                                             health: health, sharedSignResults: sharedState?.records)
         try installCustody(config: config, backends: backends, registry: registry, store: store, environment: environment,
                            now: now)
         let clusters = Dictionary(uniqueKeysWithValues: config.backends.map { ($0.name, $0.cluster) })
@@ -159,6 +161,8 @@ public final class PersonaHSMServer: Sendable {
                 metrics.gauge("personahsm_maintenance_leader", help: "1 while this instance runs key rotation")
                     .set(leads ? 1 : 0)
                 if leads { await runMaintenance(registry: registry, logger: logger) }
+                // Any instance prunes expired shared records (one that died leaves its own behind).
+                _ = try? await sharedState?.records.prune()
                 publishBackendMetrics(scheduler: scheduler, metrics: metrics)
             }
             await lease.release()
@@ -167,7 +171,8 @@ public final class PersonaHSMServer: Sendable {
                                             "ops": .string("\(opsAddress.host):\(ops.port)"),
                                             "keys": .int(Int64(registry.list().count)),
                                             "backends": .int(Int64(backends.count)), "dev": .bool(config.dev),
-                                            "replication": .string(replicator?.summary ?? "by the HSM cluster")])
+                                            "replication": .string(replicator?.summary ?? "by the HSM cluster"),
+                                            "shared_idempotency": .bool(sharedState != nil)])
         return PersonaHSMServer(config: config, logger: logger, metrics: metrics, registry: registry,
                                 scheduler: scheduler, audit: audit, authorizer: authorizer, rpc: rpc, ops: ops,
                                 maintenance: maintenance, quorum: environment.quorum)
@@ -257,6 +262,7 @@ struct OpenedBackend {
     let config: BackendConfig
     let pin: PIN
     let tokenLabel: String
+    let token: Token
     let node: TokenNode
 
     /// - Parameter applyEnvironment: put the node's environment into this process before the
@@ -278,6 +284,7 @@ struct OpenedBackend {
             ? try module.token(matching: PKCS11URI(config.token)) : try module.token(label: config.token)
         try token.login(pin: pin)
         tokenLabel = token.info.label
+        self.token = token
         node = TokenNode(name: config.name, cluster: config.cluster, token: token, pin: pin,
                          storeIdentity: module.path + "|" + token.info.label)
     }

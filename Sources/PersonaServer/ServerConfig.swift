@@ -117,6 +117,14 @@ public struct TuningConfig: Codable, Hashable, Sendable {
     public var rotationDays: Double = 90
     public var destructionWaitDays: Double = 30
     public var idempotencyWindowSeconds: Double = 86_400
+    /// Seconds a shared idempotency record is honoured by the other instances (a few times the
+    /// longest client deadline: retries after a failover arrive within it).
+    public var sharedIdempotencyWindowSeconds: Double = 120
+    /// How long first results gather before they are written to the shared-state token as one object.
+    public var sharedIdempotencyFlushMillis: Int = 2
+    /// Longest wait for the shared-state token (a lookup or a record write) before a keyed call goes
+    /// on as if it had no shared records.
+    public var sharedIdempotencyTimeoutMillis: Int = 1000
     public var maxConnections: Int = 4096
     public var maxStreamsPerConnection: Int = 1024
     public var maxFrameBytes: Int = 4 << 20
@@ -130,6 +138,9 @@ public struct TuningConfig: Codable, Hashable, Sendable {
         case batchSize = "batch_size", queueCapacity = "queue_capacity", maxBatchRequest = "max_batch_request"
         case rotationDays = "rotation_days", destructionWaitDays = "destruction_wait_days"
         case idempotencyWindowSeconds = "idempotency_window_seconds", maxConnections = "max_connections"
+        case sharedIdempotencyWindowSeconds = "shared_idempotency_window_seconds"
+        case sharedIdempotencyFlushMillis = "shared_idempotency_flush_ms"
+        case sharedIdempotencyTimeoutMillis = "shared_idempotency_timeout_ms"
         case maxStreamsPerConnection = "max_streams_per_connection", maxFrameBytes = "max_frame_bytes"
         case hangTimeoutMillis = "hang_timeout_ms", healthIntervalMillis = "health_interval_ms"
     }
@@ -146,6 +157,12 @@ public struct TuningConfig: Codable, Hashable, Sendable {
         destructionWaitDays = try c.decodeIfPresent(Double.self, forKey: .destructionWaitDays) ?? d.destructionWaitDays
         idempotencyWindowSeconds = try c.decodeIfPresent(Double.self, forKey: .idempotencyWindowSeconds)
             ?? d.idempotencyWindowSeconds
+        sharedIdempotencyWindowSeconds = try c.decodeIfPresent(Double.self, forKey: .sharedIdempotencyWindowSeconds)
+            ?? d.sharedIdempotencyWindowSeconds
+        sharedIdempotencyFlushMillis = try c.decodeIfPresent(Int.self, forKey: .sharedIdempotencyFlushMillis)
+            ?? d.sharedIdempotencyFlushMillis
+        sharedIdempotencyTimeoutMillis = try c.decodeIfPresent(Int.self, forKey: .sharedIdempotencyTimeoutMillis)
+            ?? d.sharedIdempotencyTimeoutMillis
         maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? d.maxConnections
         maxStreamsPerConnection = try c.decodeIfPresent(Int.self, forKey: .maxStreamsPerConnection)
             ?? d.maxStreamsPerConnection
@@ -174,15 +191,19 @@ public struct ServerConfig: Codable, Hashable, Sendable {
     public var dev: Bool
     /// M-of-N quorum and backup vault (docs/CONFIG.md, docs/SECURITY.md).
     public var custody: CustodyConfig?
+    /// The token for state the instances share (docs/CONFIG.md); nil: per-instance idempotency.
+    public var sharedState: SharedStateConfig?
 
     enum CodingKeys: String, CodingKey {
         case listen, tls, policy, audit, backends, tuning, dev, replication, custody
-        case opsListen = "ops_listen", logLevel = "log_level"
+        case opsListen = "ops_listen", logLevel = "log_level", sharedState = "shared_state"
     }
 
     public init(listen: String, opsListen: String, tls: TLSConfig, policy: String, audit: AuditConfig,
                 backends: [BackendConfig], replication: ReplicationConfig? = nil, tuning: TuningConfig = TuningConfig(),
-                logLevel: String = "info", dev: Bool = false, custody: CustodyConfig? = nil) {
+                logLevel: String = "info", dev: Bool = false, custody: CustodyConfig? = nil,
+                sharedState: SharedStateConfig? = nil) {
+        self.sharedState = sharedState
         self.replication = replication
         self.listen = listen
         self.opsListen = opsListen
@@ -209,6 +230,7 @@ public struct ServerConfig: Codable, Hashable, Sendable {
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? "info"
         dev = try c.decodeIfPresent(Bool.self, forKey: .dev) ?? false
         custody = try c.decodeIfPresent(CustodyConfig.self, forKey: .custody)
+        sharedState = try c.decodeIfPresent(SharedStateConfig.self, forKey: .sharedState)
     }
 
     /// Reads the file, applies environment overrides, resolves relative paths against the
@@ -258,6 +280,7 @@ public struct ServerConfig: Codable, Hashable, Sendable {
             backends[index].module = resolve(backends[index].module)
         }
         custody?.resolvePaths(resolve)
+        sharedState?.resolvePaths(resolve)
     }
 
     /// Throws a ``ConfigError`` naming the first inconsistent setting.
@@ -303,6 +326,16 @@ public struct ServerConfig: Codable, Hashable, Sendable {
         guard audit.checkpointEvery > 0 else { throw ConfigError("audit.checkpoint_every must be > 0") }
         guard audit.writeTimeoutMillis > 0 else { throw ConfigError("audit.write_timeout_ms must be > 0") }
         try custody?.validate()
+        try sharedState?.validate()
+        guard tuning.sharedIdempotencyWindowSeconds > 0 else {
+            throw ConfigError("tuning.shared_idempotency_window_seconds must be > 0")
+        }
+        guard (0...1000).contains(tuning.sharedIdempotencyFlushMillis) else {
+            throw ConfigError("tuning.shared_idempotency_flush_ms must be 0...1000")
+        }
+        guard (10...60_000).contains(tuning.sharedIdempotencyTimeoutMillis) else {
+            throw ConfigError("tuning.shared_idempotency_timeout_ms must be 10...60000")
+        }
     }
 }
 

@@ -29,6 +29,7 @@ let command = Command("personahsmd", summary: "PersonaHSM signing server", usage
         configPath = try DevEnvironment.prepare(root: root)
         _ = try DevToken.open(folder: root + "/hsm", label: DevEnvironment.tokenLabel)
         _ = try DevToken.open(folder: root + "/hsm", label: DevEnvironment.vaultTokenLabel)
+        _ = try DevToken.open(folder: root + "/hsm", label: DevEnvironment.stateTokenLabel)
     } else {
         configPath = try args.required("config")
     }

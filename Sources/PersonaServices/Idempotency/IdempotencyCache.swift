@@ -7,8 +7,8 @@ import Foundation
 import RPCCore
 import Synchronization
 
-/// Deduplicates operations by key, per process. (Sharing across server instances goes through
-/// the store in docs/OPERATIONS.md; this cache is the per-instance fast path.)
+/// Deduplicates operations by key, per process. (Across server instances, SigningEngine consults
+/// ``SharedIdempotencyRecords`` inside the operation; this cache is the per-instance fast path.)
 public final class IdempotencyCache<Value: Sendable>: Sendable {
     private enum Entry {
         case running(digest: [UInt8], waiters: [CheckedContinuation<Value, any Error>])

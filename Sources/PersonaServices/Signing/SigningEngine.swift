@@ -20,8 +20,16 @@ struct SigningEngine: Sendable {
         let scoped = "\(context.peer.name)|\(request.keyName)|\(key)"
         var canonical = request
         canonical.requestId = ""
-        return try await environment.signResults.run(key: scoped, digest: SHA256.hash(canonical.serializedBytes())) {
-            try await signOnce(request, context: context)
+        let digest = SHA256.hash(canonical.serializedBytes())
+        return try await environment.signResults.run(key: scoped, digest: digest) {
+            guard let shared = environment.sharedSignResults else { return try await signOnce(request, context: context) }
+            if let replay = try await sharedReplay(key: scoped, digest: digest, request: request, context: context,
+                                                   shared: shared) {
+                return replay
+            }
+            let response = try await signOnce(request, context: context)
+            await persistShared(key: scoped, digest: digest, response: response, shared: shared)
+            return response
         }.with(requestID: request.requestId)
     }
 

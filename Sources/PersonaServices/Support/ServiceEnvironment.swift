@@ -35,13 +35,17 @@ public final class ServiceEnvironment: Sendable {
     public let limits: ServiceLimits
     /// First results of sign requests that carried an idempotency key.
     let signResults: IdempotencyCache<SignResponse>
+    /// The same, shared with the other instances through the HSM cluster (nil: per instance only).
+    public let sharedSignResults: SharedIdempotencyRecords?
     /// Degraded-mode switch: true while no HSM backend is reachable (read-only service).
     public let health: HealthState
     /// Quorum ledger and key custodian, installed by the composition root (AdminService, destruction).
     public let quorum = QuorumGate()
 
     public init(registry: KeyRegistry, scheduler: HSMScheduler, audit: AuditRecorder, authorizer: Authorizer,
-                metrics: MetricsRegistry, logger: JSONLogger, limits: ServiceLimits, health: HealthState) {
+                metrics: MetricsRegistry, logger: JSONLogger, limits: ServiceLimits, health: HealthState,
+                sharedSignResults: SharedIdempotencyRecords? = nil) {
+        self.sharedSignResults = sharedSignResults
         self.registry = registry
         self.scheduler = scheduler
         self.audit = audit

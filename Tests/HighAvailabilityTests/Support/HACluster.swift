@@ -48,6 +48,17 @@ final class HACluster: Sendable {
 
     func faultFile(_ node: String) -> String { root + "/faults/\(node).conf" }
 
+    /// Writes a variant of the cluster's config as `<name>.json` and returns its path.
+    func writeConfig(named name: String, _ change: (inout ServerConfig) -> Void) throws -> String {
+        var config = try JSONDecoder().decode(ServerConfig.self, from: Data(contentsOf: URL(fileURLWithPath: configPath)))
+        change(&config)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let path = root + "/\(name).json"
+        try encoder.encode(config).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     /// Replaces `node`'s fault settings (e.g. `["fault": "hang"]`; empty heals it). Atomic: the
     /// module never reads a half-written file.
     func setFault(_ node: String, _ settings: [String: String]) throws {
@@ -58,11 +69,12 @@ final class HACluster: Sendable {
     }
 
     /// Starts a personahsmd on the cluster (kernel-chosen ports).
-    func startServer(auditPath: String? = nil) throws -> HAServer {
+    /// - Parameter configPath: another config than ``configPath`` (see ``writeConfig(named:_:)``).
+    func startServer(auditPath: String? = nil, configPath: String? = nil) throws -> HAServer {
         var environment: [String: String] = [:]
         if let auditPath { environment["PERSONAHSM_AUDIT_PATH"] = auditPath }
         let process = try DaemonProcess(executable: DaemonProcess.binary("personahsmd"),
-                                        arguments: ["--config", configPath, "--listen", "127.0.0.1:0",
+                                        arguments: ["--config", configPath ?? self.configPath, "--listen", "127.0.0.1:0",
                                                     "--ops-listen", "127.0.0.1:0", "--maintenance-interval", "1s"],
                                         environment: environment)
         guard let line = process.waitForLine(containing: "personahsmd listening on", timeout: .seconds(90)) else {

@@ -87,7 +87,8 @@ final class InProcessServer: Sendable {
     static func start(tokenLabel: String, auditFolder: String? = nil, writeTimeoutMillis: Int = 1000,
                       maxBatchRequest: Int = 64,
                       auditSinkWrapper: (@Sendable (any FileSink) -> any FileSink)? = nil,
-                      dev: Bool = true, custody: CustodyConfig? = nil) async throws -> InProcessServer {
+                      dev: Bool = true, custody: CustodyConfig? = nil,
+                      sharedState: SharedStateConfig? = nil) async throws -> InProcessServer {
         _ = try TestHSM.token(tokenLabel)
         _ = try TestHSM.pin()
         let root = NSTemporaryDirectory() + "personahsm-e2e-\(tokenLabel)-\(UInt32.random(in: 0...UInt32.max))"
@@ -111,7 +112,7 @@ final class InProcessServer: Sendable {
             backends: [BackendConfig(name: "softhsm-test", cluster: "primary", module: DevToken.defaultModulePath,
                                      token: tokenLabel, pinFile: TestHSM.folder + "/user.pin", pinEnv: nil,
                                      sessions: 2)],
-            tuning: tuning, logLevel: "error", dev: dev, custody: custody)
+            tuning: tuning, logLevel: "error", dev: dev, custody: custody, sharedState: sharedState)
         try config.validate()
         let clock = SimulatedClock()
         let server = try await PersonaHSMServer.start(
