@@ -7,6 +7,7 @@ APT_PACKAGES=(
   libssl-dev openssl                       # TLS, software crypto, dev PKI
   libprotobuf-c-dev protobuf-c-compiler    # wire codec and its compiler
   libprotobuf-dev                          # google/protobuf/descriptor.proto for the generator
+  protobuf-compiler                        # protoc: independent encoder/decoder in the interop tests
   libsofthsm2-dev softhsm2                 # the embedded default HSM
   libp11-kit-dev p11-kit p11-kit-modules   # PKCS#11 header; p11-kit server + client module: benchmark peer
   python3 python3-pip                      # interop checks
