@@ -29,7 +29,8 @@ PID=$!
 trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do grep -q "listening on" "$ROOT/server.out" && break; sleep 0.1; done
 SERVER=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$ROOT/server.out")
-SESSIONS=$(python3 -c "import json;print(json.load(open('$ROOT/personahsmd.json'))['backends'][0]['sessions'])")
+# Equal threads: the dev topology signs on every primary node's sessions (3 nodes of 1 session).
+SESSIONS=$(python3 -c "import json;print(sum(b['sessions'] for b in json.load(open('$ROOT/personahsmd.json'))['backends'] if b.get('cluster', 'primary') == 'primary'))")
 declare -A SERVICE
 for alg in ecdsa-p256 rsa2048-pkcs1; do
     SERVICE[$alg]=$("$BIN/personahsm-load" --server "$SERVER" --dev-root "$ROOT" --mode batch --batch 64 \
