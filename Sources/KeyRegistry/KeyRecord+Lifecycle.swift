@@ -26,7 +26,8 @@ extension KeyRecord {
         }
         versions.append(newVersion)
         primaryVersion = newVersion.version
-        nextRotationMillis = rotationPeriodSeconds == 0 ? 0 : nowMillis + Int64(rotationPeriodSeconds) * 1000
+        nextRotationMillis = rotationPeriodSeconds == 0 ? 0
+            : Self.millis(nowMillis, plusSeconds: rotationPeriodSeconds)
         revision += 1
     }
 
@@ -102,7 +103,8 @@ extension KeyRecord {
             state == .destroyed || state == .destructionScheduled ? nil : .destructionScheduled
         }
         let index = versions.firstIndex { $0.version == number }!
-        versions[index].destroyAfterMillis = nowMillis + waitMillis
+        let (after, overflow) = nowMillis.addingReportingOverflow(waitMillis)
+        versions[index].destroyAfterMillis = overflow ? .max : after
         versions[index].stateBeforeDestruction = previous == .enabled ? .disabled : previous
     }
 
@@ -159,5 +161,14 @@ extension KeyRecord {
         case .destructionScheduled: return "KEY_DESTRUCTION_SCHEDULED"
         case .destroyed: return "KEY_DESTROYED"
         }
+    }
+
+    /// `now + seconds` in milliseconds, saturating: the service bounds periods to 100 years, but
+    /// the registry is also driven by config and tests, and an overflow here would trap.
+    static func millis(_ now: Int64, plusSeconds seconds: UInt64) -> Int64 {
+        let (period, tooLong) = Int64(clamping: seconds).multipliedReportingOverflow(by: 1000)
+        guard !tooLong else { return .max }
+        let (sum, overflow) = now.addingReportingOverflow(period)
+        return overflow ? .max : sum
     }
 }

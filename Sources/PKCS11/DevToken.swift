@@ -125,26 +125,3 @@ public enum DevToken {
         return token
     }
 }
-
-extension DevToken {
-    /// The token folder every test target in this process shares. SoftHSM2 reads SOFTHSM2_CONF
-    /// once per process and SwiftPM runs all test targets in one process, so every target that
-    /// opens SoftHSM2 must use this folder (with its own token labels). Created on first use,
-    /// removed when the process exits.
-    public static var sharedTestFolder: String { testFolder.path }
-
-    private static let testFolder: TestFolder = TestFolder()
-
-    private final class TestFolder: Sendable {
-        let path: String
-        init() {
-            path = NSTemporaryDirectory() + "personahsm-tests-\(getpid())"
-            try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            TestFolder.cleanupPath.withLock { $0 = path }
-            atexit {
-                if let path = TestFolder.cleanupPath.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
-            }
-        }
-        static let cleanupPath = Mutex<String?>(nil)
-    }
-}

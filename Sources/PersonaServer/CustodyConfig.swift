@@ -7,26 +7,7 @@ import Custody
 import Foundation
 
 /// The token that holds the backup and escrow sealing keys.
-public struct VaultConfig: Codable, Hashable, Sendable {
-    /// Path of the PKCS#11 module (.so).
-    public var module: String
-    /// Token label, or an RFC 7512 `pkcs11:` URI.
-    public var token: String
-    public var pinFile: String?
-    public var pinEnv: String?
-
-    enum CodingKeys: String, CodingKey {
-        case module, token
-        case pinFile = "pin_file", pinEnv = "pin_env"
-    }
-
-    public init(module: String, token: String, pinFile: String?, pinEnv: String?) {
-        self.module = module
-        self.token = token
-        self.pinFile = pinFile
-        self.pinEnv = pinEnv
-    }
-}
+public typealias VaultConfig = TokenReference
 
 /// Quorum and vault settings.
 public struct CustodyConfig: Codable, Hashable, Sendable {
@@ -40,15 +21,10 @@ public struct CustodyConfig: Codable, Hashable, Sendable {
 
     func validate() throws {
         if let problem = quorum?.problem { throw ConfigError("custody: \(problem)") }
-        if let vault, vault.pinFile == nil && vault.pinEnv == nil {
-            throw ConfigError("custody.vault: set pin_file or pin_env (PINs never go on the command line)")
-        }
+        try vault?.validate(section: "custody.vault")
     }
 
     mutating func resolvePaths(_ resolve: (String) -> String) {
-        guard var resolved = vault else { return }
-        resolved.pinFile = resolved.pinFile.map(resolve)
-        resolved.module = resolve(resolved.module)
-        vault = resolved
+        vault?.resolvePaths(resolve)
     }
 }

@@ -326,7 +326,7 @@ public struct ServerConfig: Codable, Hashable, Sendable {
         guard audit.checkpointEvery > 0 else { throw ConfigError("audit.checkpoint_every must be > 0") }
         guard audit.writeTimeoutMillis > 0 else { throw ConfigError("audit.write_timeout_ms must be > 0") }
         try custody?.validate()
-        try sharedState?.validate()
+        try sharedState?.validate(section: "shared_state")
         guard tuning.sharedIdempotencyWindowSeconds > 0 else {
             throw ConfigError("tuning.shared_idempotency_window_seconds must be > 0")
         }

@@ -81,6 +81,21 @@ import Testing
         #expect(throws: KeyRegistryError.self) { try key.scheduleDestruction(0, nowMillis: 0, waitMillis: 0) }
     }
 
+    /// Periods and waits far beyond the service's 100-year bound saturate instead of trapping:
+    /// the key simply never comes due.
+    @Test func hugePeriodsSaturate() throws {
+        var key = KeyRecord(name: "issuer", purpose: .signVerify, algorithm: .ed25519,
+                            rotationPeriodSeconds: .max, labels: [:], createdMillis: 0, allowBackup: false)
+        key.addPrimaryVersion(version(1), nowMillis: 1_000)
+        #expect(key.nextRotationMillis == .max)
+        #expect(!key.isRotationDue(nowMillis: 4_000_000_000_000))
+        #expect(KeyRecord.millis(.max - 5, plusSeconds: 1) == .max)
+        #expect(KeyRecord.millis(1_000, plusSeconds: 2) == 3_000)
+        try key.scheduleDestruction(1, nowMillis: 1_000, waitMillis: .max)
+        #expect(key.version(1)?.destroyAfterMillis == .max)
+        #expect(key.versionsDueForDestruction(nowMillis: 4_000_000_000_000).isEmpty)
+    }
+
     @Test(arguments: ["issuer", "tenant-a.issuer_1", "0x"])
     func acceptsGoodNames(name: String) throws { try KeyRecord.validateName(name) }
 

@@ -6,11 +6,27 @@
 
 import Foundation
 import PKCS11
+import Synchronization
 
 public enum TestHSM {
-    /// This process's token folder.
-    /// This process's token folder (created on first use, removed at exit by DevToken).
-    public static var folder: String { DevToken.sharedTestFolder }
+    /// This process's token folder (created on first use, removed at exit).
+    public static var folder: String { testFolder.path }
+
+    private static let testFolder = TestFolder()
+
+    /// A temp folder named after this process, removed by an atexit handler.
+    private final class TestFolder: Sendable {
+        let path: String
+        init() {
+            path = NSTemporaryDirectory() + "personahsm-tests-\(getpid())"
+            try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            TestFolder.cleanupPath.withLock { $0 = path }
+            atexit {
+                if let path = TestFolder.cleanupPath.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+            }
+        }
+        static let cleanupPath = Mutex<String?>(nil)
+    }
 
     /// The token labelled `label` (≤ 32 bytes) in this process's folder, created and logged in on
     /// first use.

@@ -1,9 +1,6 @@
-// The shared SoftHSM2 fixture of this test process (this file is duplicated in PKCS11Tests and
-// HSMSchedulerTests, which share no support target). SoftHSM2 reads SOFTHSM2_CONF once, at
-// C_Initialize, and Cryptoki allows one C_Initialize per process, while Swift Testing runs suites
-// concurrently in one process. So: one temp token folder per test process (created on first use,
-// removed at exit), one module initialisation, and one token per suite, each with its own label,
-// so suites never see each other's objects.
+// The scheduler tests' view of the shared SoftHSM2 fixture (TestSupport.TestHSM: one token folder
+// and one module initialisation per test process, one token label per suite), plus the package
+// root for ../shared and Tests/interop.
 
 import Foundation
 import HSMScheduler
