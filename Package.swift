@@ -27,6 +27,8 @@ let package = Package(
                        providers: [.apt(["libprotobuf-c-dev"])]),
         .systemLibrary(name: "CPKCS11", path: "Sources/C/CPKCS11", pkgConfig: "p11-kit-1",
                        providers: [.apt(["libp11-kit-dev"])]),
+        .systemLibrary(name: "CSodium", path: "Sources/C/CSodium", pkgConfig: "libsodium",
+                       providers: [.apt(["libsodium-dev"])]),
         // One shim target for macros, variadics and headers Glibc does not export.
         .target(name: "CShims", dependencies: ["COpenSSL", "CPKCS11"], path: "Sources/C/CShims"),
         // protoc-c output for Protos/, committed (make generate).
@@ -37,7 +39,7 @@ let package = Package(
         .target(name: "CP11Fault", dependencies: ["CPKCS11"], path: "Sources/C/CP11Fault"),
 
         // ── Swift layers, bottom up ────────────────────────────────────────────
-        .target(name: "SoftCrypto", dependencies: ["COpenSSL", "CShims"], swiftSettings: swiftSettings),
+        .target(name: "SoftCrypto", dependencies: ["COpenSSL", "CShims", "CSodium"], swiftSettings: swiftSettings),
         .target(name: "PKCS11", dependencies: ["CPKCS11", "CShims"], swiftSettings: swiftSettings),
         .target(name: "HSMScheduler", dependencies: ["PKCS11", "SoftCrypto", "CShims"], swiftSettings: swiftSettings),
         .target(name: "RPCCore", swiftSettings: swiftSettings),

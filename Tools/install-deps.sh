@@ -5,6 +5,7 @@ set -euo pipefail
 
 APT_PACKAGES=(
   libssl-dev openssl                       # TLS, software crypto, dev PKI
+  libsodium-dev                            # Ed25519 verification (half of OpenSSL's cost)
   libprotobuf-c-dev protobuf-c-compiler    # wire codec and its compiler
   libprotobuf-dev                          # google/protobuf/descriptor.proto for the generator
   protobuf-compiler                        # protoc: independent encoder/decoder in the interop tests

@@ -17,6 +17,10 @@ extension PublicKey {
                                  algorithm: SignatureAlgorithm) throws(CryptoError) -> Bool {
         try requireFit(algorithm)
         guard let derOrRaw = normalizedSignature(signature, algorithm: algorithm) else { return false }
+        if algorithm == .ed25519, let raw = rawRepresentation,
+           Ed25519FastVerification.accepts(derOrRaw, message: message, publicKey: raw) {
+            return true
+        }
         let context = try DigestContext()
         var keyContext: OpaquePointer? = nil
         // Pure Ed25519 takes no digest; the others hash with SHA-256.

@@ -5,7 +5,7 @@
 // gains nothing from accepting a second encoding.
 
 import Testing
-import SoftCrypto
+@testable import SoftCrypto
 import TestSupport
 
 @Suite struct WycheproofSignatureTests {
@@ -46,6 +46,28 @@ import TestSupport
         #expect(file.numberOfTests == 151)
         let mismatches = try Self.check(file, algorithm: { _ in .ed25519 }, verify: Self.message)
         #expect(mismatches.isEmpty, "\(mismatches)")
+    }
+
+    /// The libsodium fast path alone: it must accept every valid vector (or the fast path would
+    /// never be taken) and no invalid one (its acceptance is final, with no OpenSSL second look).
+    @Test func ed25519FastPathIsASubsetOfTheVerdicts() throws {
+        let file = try Wycheproof.load("ed25519_test.json", as: WycheproofSignatureGroup.self)
+        var acceptedValid = 0, valid = 0
+        var wronglyAccepted: [Int] = []
+        for group in file.testGroups {
+            let raw = try #require(try PublicKey(spkiDER: group.spkiDER).rawRepresentation)
+            for test in group.tests {
+                let accepted = Ed25519FastVerification.accepts(test.signature, message: test.message, publicKey: raw)
+                if test.result == .valid {
+                    valid += 1
+                    if accepted { acceptedValid += 1 }
+                } else if accepted {
+                    wronglyAccepted.append(test.tcId)
+                }
+            }
+        }
+        #expect(wronglyAccepted.isEmpty, "libsodium accepted invalid vectors \(wronglyAccepted)")
+        #expect(valid > 50 && acceptedValid == valid, "fast path accepted \(acceptedValid) of \(valid) valid vectors")
     }
 
     @Test(arguments: [false, true]) func ecdsaDER(prehashed: Bool) throws {
