@@ -32,15 +32,15 @@ struct CryptoHealthAdminEndToEndTests {
                                                                         associatedData: aad))
             #expect(opened.plaintext == plaintext)
             #expect(opened.plaintextCrc32c == CRC32C.checksum(plaintext))
-            let wrongAAD = await expectStatus(.invalidArgument, "wrong AAD") {
+            let wrongAAD = await expectStatus(.invalidArgument, reason: "DECRYPTION_FAILED", "wrong AAD") {
                 try await issuer.crypto.decrypt(DecryptRequest(keyName: "data-aes", iv: sealed.iv,
                                                                ciphertext: sealed.ciphertext,
                                                                associatedData: Array("credential-8".utf8)))
             }
-            print("Decrypt with a wrong AAD: \(String(describing: wrongAAD))")
+            #expect(wrongAAD?.message.contains("wrong associated data") == true, "\(String(describing: wrongAAD))")
             var flipped = sealed.ciphertext
             flipped[0] ^= 0x80
-            await expectStatus(.invalidArgument, "tampered ciphertext") {
+            await expectStatus(.invalidArgument, reason: "DECRYPTION_FAILED", "tampered ciphertext") {
                 try await issuer.crypto.decrypt(DecryptRequest(keyName: "data-aes", iv: sealed.iv, ciphertext: flipped,
                                                                associatedData: aad))
             }

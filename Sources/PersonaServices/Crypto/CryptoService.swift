@@ -63,9 +63,18 @@ public struct CryptoService: CryptoServiceHandler {
         let operation: HSMOperation = request.credentialId.isEmpty
             ? .decrypt(box: box, aad: request.associatedData)
             : .decryptDerived(box: box, aad: request.associatedData, credentialID: Array(request.credentialId.utf8))
-        let result = try await mapped {
-            try await environment.scheduler.perform(operation, key: reference, client: context.peer.name,
-                                                    deadline: context.deadline)
+        let result: HSMResult
+        do {
+            result = try await mapped {
+                try await environment.scheduler.perform(operation, key: reference, client: context.peer.name,
+                                                        deadline: context.deadline)
+            }
+        } catch let error as RPCError where error.code == .invalidArgument {
+            // The token refuses a GCM tag that does not authenticate; say what that means.
+            throw RPCError(.invalidArgument, "decryption failed: the tag does not authenticate this ciphertext, iv and "
+                           + "associated data under \(record.name) version \(version.version) (wrong associated data, "
+                           + "wrong key, version or credential_id, or altered ciphertext)",
+                           details: ErrorDetails(reason: "DECRYPTION_FAILED", subject: "ciphertext"))
         }
         guard case .plaintext(let plaintext) = result else { throw RPCError(.internal, "the HSM returned no plaintext") }
         try await environment.audit.recordDurably(context, keyName: record.name, version: version.version,
