@@ -222,6 +222,38 @@ final class WellBehavedClient: Sendable {
         await harness.stop()
     }
 
+    /// Requests whose handlers are running count against the connection's inbound budget: with
+    /// room for four 64 KiB requests, 24 slow calls on one connection are not all taken in at once
+    /// (the server stops reading), and every one still completes.
+    @Test func runningUnaryRequestsCountAgainstTheConnectionBudget() async throws {
+        // Generous handshake and idle limits: this test is about the budget, and a handshake slower
+        // than the suite's 300 ms (a busy machine) would end the connection before the calls.
+        let harness = try Self.harness {
+            $0.maxBufferedBytesPerConnection = 256 * 1024
+            $0.handshakeTimeout = .seconds(10)
+            $0.idleTimeout = .seconds(30)
+        }
+        let channel = try harness.channel()
+        var request = [UInt8](repeating: 0xAB, count: 64 * 1024)
+        request[0] = 3  // the slow handler runs 3 x 10 x 10 ms
+        let sent = request
+        let answers = try await withThrowingTaskGroup(of: [UInt8].self) { group in
+            for _ in 0..<24 {
+                group.addTask {
+                    try await channel.unary(TestMethods.slow, request: sent, options: CallOptions(timeout: .seconds(60)))
+                }
+            }
+            var all: [[UInt8]] = []
+            for try await answer in group { all.append(answer) }
+            return all
+        }
+        #expect(answers.count == 24 && answers.allSatisfy { $0 == sent })
+        let most = harness.probe.slowMostInFlight.load(ordering: .relaxed)
+        #expect(most >= 1 && most <= 8, "\(most) handlers ran at once; the budget holds about 4")
+        await channel.close()
+        await harness.stop()
+    }
+
     @Test func unknownMethodIsUnimplemented() async throws {
         let harness = try Self.harness()
         let channel = try harness.channel()

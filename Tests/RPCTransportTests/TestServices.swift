@@ -36,6 +36,8 @@ final class Probe: Sendable {
     let slowStarted = Atomic<Int>(0)
     let slowSawCancellation = Atomic<Int>(0)
     let slowCompleted = Atomic<Int>(0)
+    let slowInFlight = Atomic<Int>(0)
+    let slowMostInFlight = Atomic<Int>(0)
 }
 
 struct EchoService: RegistrableService {
@@ -57,6 +59,9 @@ struct EchoService: RegistrableService {
             }),
             ServerMethod(descriptor: TestMethods.slow, handler: .unary { request, context in
                 probe.slowStarted.add(1, ordering: .relaxed)
+                let running = probe.slowInFlight.add(1, ordering: .relaxed).newValue
+                defer { probe.slowInFlight.subtract(1, ordering: .relaxed) }
+                probe.slowMostInFlight.max(running, ordering: .relaxed)
                 for _ in 0..<(Int(request.first ?? 50) * 10) {
                     if context.cancellation.isCancelled || Task.isCancelled {
                         probe.slowSawCancellation.add(1, ordering: .relaxed)

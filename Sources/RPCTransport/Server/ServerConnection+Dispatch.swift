@@ -14,6 +14,13 @@ extension ServerConnection {
         stream.dispatched = true
         stream.request = nil
         releaseParkedRequest(stream)
+        // The request stays counted against the connection's inbound budget while its handler
+        // runs: past the limit the connection stops reading, so 1024 streams of 4 MiB requests
+        // to a slow handler cannot pin gigabytes. The budget resumes reading when handlers finish.
+        let budget: InboundBudget = inboundBudget
+        let held = request.count
+        budget.add(held)
+        if budget.isOverLimit { updateReading() }
         let context = stream.context
         let interceptors = core.interceptors
         let id = stream.id
@@ -28,6 +35,7 @@ extension ServerConnection {
             } catch {
                 outcome = .failure(RPCError.fromHandler(error, cancellation: context.cancellation))
             }
+            budget.consume(held)
             if !interceptors.isEmpty {
                 let status: RPCError? = if case .failure(let error) = outcome { error } else { nil }
                 let elapsed = ContinuousClock.now - started
