@@ -224,7 +224,7 @@ final class WellBehavedClient: Sendable {
 
     /// Requests whose handlers are running count against the connection's inbound budget: with
     /// room for four 64 KiB requests, 24 slow calls on one connection are not all taken in at once
-    /// (the server stops reading), and every one still completes.
+    /// (the server stops reading), and every one still completes, keepalive pings notwithstanding.
     @Test func runningUnaryRequestsCountAgainstTheConnectionBudget() async throws {
         // Generous handshake and idle limits: this test is about the budget, and a handshake slower
         // than the suite's 300 ms (a busy machine) would end the connection before the calls.
@@ -232,6 +232,9 @@ final class WellBehavedClient: Sendable {
             $0.maxBufferedBytesPerConnection = 256 * 1024
             $0.handshakeTimeout = .seconds(10)
             $0.idleTimeout = .seconds(30)
+            // Pings fall due while reading is held back; that must not end the connection.
+            $0.keepaliveInterval = .milliseconds(50)
+            $0.keepaliveTimeout = .milliseconds(100)
         }
         let channel = try harness.channel()
         var request = [UInt8](repeating: 0xAB, count: 64 * 1024)

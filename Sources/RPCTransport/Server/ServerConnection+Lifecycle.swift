@@ -24,6 +24,9 @@ extension ServerConnection {
         guard !isClosed else { return }
         let configuration = core.configuration
         let now = ContinuousClock.now
+        // While back-pressure has stopped reading, the peer's PONG cannot be seen: a connection
+        // held back by its own load is not dead, so the ping's clock restarts until reading resumes.
+        if pingSentAt != nil && !isReading { pingSentAt = now }
         if let sentAt = pingSentAt, now - sentAt > configuration.keepaliveTimeout {
             close(TransportError(.closed, "keepalive ping unanswered for \(configuration.keepaliveTimeout)"))
             return
@@ -38,7 +41,7 @@ extension ServerConnection {
             closeAfterFlushing(TransportError(.closed, message))
             return
         }
-        if configuration.keepaliveInterval > .zero, pingSentAt == nil,
+        if configuration.keepaliveInterval > .zero, pingSentAt == nil, isReading,
            now - lastReadAt >= configuration.keepaliveInterval {
             pingSentAt = now
             send(.ping, streamID: 0, payload: [0, 0, 0, 0, 0, 0, 0, 1])
