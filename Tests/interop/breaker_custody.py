@@ -729,6 +729,51 @@ def _():
     return f"first={st_msg(first)} second={st_msg(second)}"
 
 
+@case("bundle/restore-op-for-other-bundle-or-backend", lambda o: o == "all DIGEST_MISMATCH, op then runs once")
+def _():
+    b = good_bundle()
+    op = approved_op(RESTORE, restore_req(b))
+    other = bytearray(b)
+    other[-1] ^= 1
+    outs = [restore(bytes(other), op), restore(b, op, backend="primary-1")]
+    # The custodian reaches one node per primary store (dr-1 and primary-2 are NOT_FOUND in the
+    # dev topology, though the SECURITY.md runbook names --backend dr-1): either refusal is safe.
+    elsewhere = [restore(b, op, backend=n) for n in ("dr-1", "primary-2")]
+    right = restore(b, op)
+    if all(o[0] == "FAILED_PRECONDITION" and "is not the one operation" in o[1] for o in outs) and right[0] == "OK" \
+            and all(o[0] == "NOT_FOUND" or "is not the one operation" in o[1] for o in elsewhere):
+        return "all DIGEST_MISMATCH, op then runs once"
+    return " / ".join(st_msg(o) for o in outs + elsewhere) + f" right={st_msg(right)}"
+
+
+@case("bundle/escrow-needs-escrow-recovery", lambda o: o == "escrow bundle; RESTORE refused, ESCROW_RECOVERY skips present key")
+def _():
+    name = create_key(f"esc-{RUN}", AES, purpose=DERIVE)
+    op = approved_op(BACKUP, backup_req([name]))
+    st, m, r = backup([name], op)
+    if st != "OK":
+        return f"backup {st}: {m}"
+    b = r[1][0]
+    kind = split_bundle(b)[1]["kind"]
+    wrong = approved_op(RESTORE, restore_req(b))
+    r1 = restore(b, wrong)
+    (st2, m2, r2), _ = restore_with_quorum(b, kind=ESCROW_RECOVERY)
+    skipped = [k.decode() for k in r2.get(2, [])]
+    if kind == "escrow" and r1[0] == "FAILED_PRECONDITION" and "approves restore" in r1[1] and st2 == "OK" \
+            and skipped == [name]:
+        return "escrow bundle; RESTORE refused, ESCROW_RECOVERY skips present key"
+    return f"kind={kind} restore-op={st_msg(r1)} escrow-op={st2}: {m2[:100]} skipped={skipped}"
+
+
+@case("bundle/backup-mixed-derive-and-signing", status_in("OK", "FAILED_PRECONDITION", "INVALID_ARGUMENT"))
+def _():
+    # A DERIVE master key next to an ordinary key: either one bundle kind or a clear refusal.
+    der = create_key(f"mix-d-{RUN}", AES, purpose=DERIVE)
+    op = approved_op(BACKUP, backup_req([der, backup_keys()[0]]))
+    st, m, r = backup([der, backup_keys()[0]], op)
+    return f"{st}: {m[:120]}" + (f" kind={split_bundle(r[1][0])[1]['kind']}" if st == "OK" else "")
+
+
 # ── summary ──────────────────────────────────────────────────────────────────
 failed = [r for r in results if r[1] != "PASS"]
 print(f"\n{len(results) - len(failed)}/{len(results)} passed")
