@@ -325,6 +325,17 @@ def _():
     return "all PERMISSION_DENIED" if not bad else "; ".join(bad)
 
 
+@case("quorum/list-pending-roles", lambda o: o == "auditor sees the op, issuer and verifier denied")
+def _():
+    op, _, _, _, _ = proposed(BACKUP, backup_req(["nope-" + RUN]))
+    st, m, r = call("AdminService", "ListPending", b"", role="auditor")
+    seen = any(op.encode() in b for b in r.get(1, []))
+    denied = [call("AdminService", "ListPending", b"", role=x)[0] for x in ("issuer", "verifier")]
+    if st == "OK" and seen and denied == ["PERMISSION_DENIED"] * 2:
+        return "auditor sees the op, issuer and verifier denied"
+    return f"auditor={st} seen={seen} others={denied}"
+
+
 # ── quorum: counting and execution ───────────────────────────────────────────
 @case("quorum/same-identity-twice-counts-once", lambda o: o == "1 approver, not approved, backup refused")
 def _():
