@@ -5,7 +5,8 @@
 /// A custody operation that cannot be done.
 public struct CustodyError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
-        case notFound, invalidArgument, failedPrecondition, permissionDenied, dataLoss, unavailable, `internal`
+        case notFound, invalidArgument, failedPrecondition, permissionDenied, resourceExhausted, dataLoss, unavailable
+        case `internal`
     }
 
     public var kind: Kind

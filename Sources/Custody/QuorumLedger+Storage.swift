@@ -111,20 +111,24 @@ extension QuorumLedger {
     static let retentionMillis: Int64 = 86_400_000
 
     /// Deletes the objects of operations that expired more than a day before `nowMillis`.
-    /// - Returns: the deleted labels (mirrored to the other nodes as deletions).
-    static func prune(session: Session, nowMillis: Int64) throws -> [(String, [UInt8])] {
+    /// - Returns: the deleted labels (mirrored to the other nodes as deletions), and how many
+    ///   operations are open (neither expired nor executed).
+    static func prune(session: Session, nowMillis: Int64) throws -> (deleted: [(String, [UInt8])], open: Int) {
         let labels = try session.dataLabels(application: application)
+        let executed = Set(labels.filter { $0.hasSuffix(":executed") })
         var deleted: [(String, [UInt8])] = []
+        var open = 0
         for label in labels where isProposalLabel(label) {
             guard let blob = try session.readData(application: application, label: label),
-                  let proposal = try? JSONDecoder().decode(QuorumProposal.self, from: Data(blob)),
-                  proposal.expiresMillis + retentionMillis < nowMillis else { continue }
+                  let proposal = try? JSONDecoder().decode(QuorumProposal.self, from: Data(blob)) else { continue }
+            if nowMillis < proposal.expiresMillis, !executed.contains(label + ":executed") { open += 1 }
+            guard proposal.expiresMillis + retentionMillis < nowMillis else { continue }
             for entry in labels where entry == label || entry.hasPrefix(label + ":") {
                 try session.deleteData(application: application, label: entry)
                 deleted.append((entry, []))
             }
         }
-        return deleted
+        return (deleted, open)
     }
 }
 

@@ -34,11 +34,23 @@ public final class QuorumLedger: Sendable {
         self.now = now
     }
 
+    /// Most operations that may be open (neither executed nor expired) at once: each is a token
+    /// object that every proposal, ListPending and backup bundle carries along.
+    public static let maxOpenOperations = 100
+    /// Longest justification, in UTF-8 bytes (it is stored on the token and in the audit log).
+    public static let maxJustificationBytes = 4096
+
     /// Records a new proposal for `kind` bound to `requestSHA256` (32 bytes).
+    /// - Throws: INVALID_ARGUMENT for a bad digest or an oversized justification,
+    ///   RESOURCE_EXHAUSTED (`TOO_MANY_OPEN_OPERATIONS`) when `maxOpenOperations` are open.
     public func propose(kind: QuorumOperationKind, requestSHA256: [UInt8], proposer: String,
                         justification: String) async throws -> QuorumStatus {
         guard requestSHA256.count == 32 else {
             throw CustodyError(.invalidArgument, "the request digest must be 32 bytes", reason: "BAD_DIGEST")
+        }
+        guard justification.utf8.count <= Self.maxJustificationBytes else {
+            throw CustodyError(.invalidArgument, "justification is \(justification.utf8.count) bytes; at most "
+                               + "\(Self.maxJustificationBytes)", reason: "JUSTIFICATION_TOO_LONG")
         }
         let created = now()
         let proposal = QuorumProposal(id: "op-" + (try SecureRandom.bytes(12)).hexString, kind: kind,
@@ -47,7 +59,12 @@ public final class QuorumLedger: Sendable {
                                       expiresMillis: created + settings.ttlMillis)
         let value = try Self.encode(proposal)
         try await write { session in
-            let pruned = try Self.prune(session: session, nowMillis: created)
+            let (pruned, open) = try Self.prune(session: session, nowMillis: created)
+            guard open < Self.maxOpenOperations else {
+                throw CustodyError(.resourceExhausted, "\(open) quorum operations are open (at most "
+                                   + "\(Self.maxOpenOperations)); approve and run them or let them expire",
+                                   reason: "TOO_MANY_OPEN_OPERATIONS")
+            }
             _ = try session.storeData(value, application: Self.application, label: Self.label(proposal.id))
             return pruned + [(Self.label(proposal.id), value)]
         }

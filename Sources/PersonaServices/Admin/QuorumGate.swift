@@ -113,6 +113,7 @@ extension RPCError {
         case .invalidArgument: .invalidArgument
         case .failedPrecondition: .failedPrecondition
         case .permissionDenied: .permissionDenied
+        case .resourceExhausted: .resourceExhausted
         case .dataLoss: .dataLoss
         case .unavailable: .unavailable
         case .internal: .internal

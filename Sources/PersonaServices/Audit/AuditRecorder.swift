@@ -52,7 +52,26 @@ public final class AuditRecorder: Sendable {
         if !context.peer.fingerprintSHA256.isEmpty { extra["peer_sha256"] = context.peer.fingerprintSHA256 }
         return AuditEvent(identity: context.peer.name.isEmpty ? "<anonymous>" : context.peer.name,
                           method: context.method.fullName, keyName: keyName, keyVersion: version,
-                          requestSHA256: requestDigest, outcome: outcome.description, message: message, extra: extra)
+                          requestSHA256: requestDigest, outcome: outcome.description, message: Self.clipped(message),
+                          extra: extra)
+    }
+
+    /// Most UTF-8 bytes of a status message a record keeps. A refusal may echo what the client
+    /// sent (a 200 KB operation id, say); uncut, the event would exceed `AuditEvent.maxTextBytes`
+    /// and the refusal would go unrecorded.
+    static let maxMessageBytes = 4096
+
+    /// `message`, cut at a scalar boundary to `maxMessageBytes` with its full length noted.
+    static func clipped(_ message: String) -> String {
+        guard message.utf8.count > maxMessageBytes else { return message }
+        var kept = String.UnicodeScalarView()
+        var bytes = 0
+        for scalar in message.unicodeScalars {
+            bytes += UTF8.width(scalar)
+            if bytes > maxMessageBytes { break }
+            kept.append(scalar)
+        }
+        return String(kept) + "… (\(message.utf8.count) bytes)"
     }
 }
 
