@@ -24,7 +24,10 @@ extension KeyCustodian {
     }
 
     /// Skips keys the registry holds with all their material on `node`; a name the registry holds
-    /// for a different key (other material) is skipped too, never overwritten.
+    /// for a different key (other material) is skipped too, never overwritten. Versions the
+    /// registry records as destroyed stay destroyed: an older bundle must not bring back a key
+    /// that was destroyed after it was made (say, after a compromise); a key with nothing left
+    /// to restore is skipped.
     func plan(_ records: [KeyRecord], on node: TokenNode) async throws -> Plan {
         var result = Plan(restore: [], skip: [])
         for record in records {
@@ -33,11 +36,20 @@ extension KeyCustodian {
                 continue
             }
             let sameKey = existing.versions.first?.hsmID == record.versions.first?.hsmID
-            let material = record.liveMaterial
+            var candidate = record
+            for version in existing.versions where version.state == .destroyed {
+                candidate.markDestroyed(version.version)
+            }
+            candidate.revision = max(candidate.revision, existing.revision + 1)
+            let material = candidate.liveMaterial
             let present = try await node.withSession { session in
                 try material.allSatisfy { try session.findKey(id: $0.0, objectClass: $0.1) != nil }
             }
-            if sameKey && !present { result.restore.append(record) } else { result.skip.append(record) }
+            if sameKey && !material.isEmpty && !present {
+                result.restore.append(candidate)
+            } else {
+                result.skip.append(record)
+            }
         }
         return result
     }
