@@ -62,8 +62,10 @@ public struct HTMLReport: Sendable {
         // x = -log10(1 - p/100): 50 % → 0.3, 99 % → 2, 99.9 % → 3, 99.99 % → 4.
         func position(_ p: Double) -> Double { p >= 100 ? 5 : -log10(1 - p / 100) }
         let points = Self.percentiles.map { (x: position($0), y: Double(focus.latency.percentile($0)) / 1e6) }
-        let plot = Plot(xMax: 5.2, yMax: max(points.map(\.y).max() ?? 1, 0.001) * 1.1,
-                        xLabel: "percentile (50 · 90 · 99 · 99.9 · 99.99 · max)", yLabel: "latency (ms)")
+        var plot = Plot(xMax: 5.2, yMax: max(points.map(\.y).max() ?? 1, 0.001) * 1.1,
+                        xLabel: "percentile (log scale of 1 − p)", yLabel: "latency (ms)")
+        plot.xTicks = [(50, "p50"), (90, "p90"), (99, "p99"), (99.9, "p99.9"), (99.99, "p99.99"), (100, "max")]
+            .map { (position($0.0), $0.1) }
         return plot.frame(id: "percentile-curve") + plot.polyline(points, color: "#2ca02c", name: "latency")
             + plot.legend([("latency", "#2ca02c")]) + "</svg>"
     }
@@ -80,6 +82,8 @@ struct Plot {
     var yMax: Double
     var xLabel: String
     var yLabel: String
+    /// Labelled x positions instead of five evenly spaced numbers (e.g. percentiles on a log axis).
+    var xTicks: [(value: Double, label: String)]? = nil
 
     func x(_ value: Double) -> Double { margin + value / max(xMax, 1e-9) * (width - 2 * margin) }
     func y(_ value: Double) -> Double { height - margin - value / max(yMax, 1e-9) * (height - 2 * margin) }
@@ -88,9 +92,12 @@ struct Plot {
         var svg = "<svg id=\"\(id)\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\">"
         svg += "<line x1=\"\(margin)\" y1=\"\(height - margin)\" x2=\"\(width - margin)\" y2=\"\(height - margin)\" stroke=\"#333\"/>"
         svg += "<line x1=\"\(margin)\" y1=\"\(margin)\" x2=\"\(margin)\" y2=\"\(height - margin)\" stroke=\"#333\"/>"
+        let ticks = xTicks ?? (0...4).map { (xMax * Double($0) / 4, fmt(xMax * Double($0) / 4)) }
+        for tick in ticks {
+            svg += "<text x=\"\(x(tick.value))\" y=\"\(height - margin + 16)\" font-size=\"11\" text-anchor=\"middle\">\(tick.label)</text>"
+        }
         for tick in 0...4 {
-            let xv = xMax * Double(tick) / 4, yv = yMax * Double(tick) / 4
-            svg += "<text x=\"\(x(xv))\" y=\"\(height - margin + 16)\" font-size=\"11\" text-anchor=\"middle\">\(fmt(xv))</text>"
+            let yv = yMax * Double(tick) / 4
             svg += "<text x=\"\(margin - 6)\" y=\"\(y(yv) + 4)\" font-size=\"11\" text-anchor=\"end\">\(fmt(yv))</text>"
         }
         svg += "<text x=\"\(width / 2)\" y=\"\(height - 12)\" font-size=\"12\" text-anchor=\"middle\">\(xLabel)</text>"

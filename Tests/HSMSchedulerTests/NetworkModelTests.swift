@@ -1,7 +1,8 @@
 // The fault module as a network-HSM model, end to end through pipelined worker processes: an
 // operation's latency counts from its C_SignInit, every operation takes at least the configured
 // latency, one session runs its operations one after another, and the timing statistics the
-// benchmark reads (P11FAULT_STATS_DIR) account for every operation.
+// benchmark reads (P11FAULT_STATS_DIR) account for every operation; a node's rate
+// (node_ops_per_s) is one queue shared by the worker processes of every session on it.
 
 import Foundation
 import HSMScheduler
@@ -21,6 +22,8 @@ struct NetworkModelTests {
                                               mode: .processes(executable: WorkerMode.defaultWorkerExecutable),
                                               settings: ["latency_us": "2000"])
         backend.workerEnvironment["P11FAULT_STATS_DIR"] = stats
+        // The exact latency, without the timer calibration (checked in the next test).
+        backend.workerEnvironment["P11FAULT_WAKE_CALIBRATION"] = "0"
         var config = SchedulerConfiguration()
         config.batchSize = 32
         let scheduler = try HSMScheduler(configuration: config, backends: [backend])
@@ -50,5 +53,40 @@ struct NetworkModelTests {
         #expect((values["duration_us"] ?? 0) >= ops * 2000, "\(values)")
         #expect((values["duration_us"] ?? 0) - (values["overshoot_us"] ?? 0) == ops * 2000, "\(values)")
         #expect((values["gaps"] ?? 0) >= ops - 1)
+    }
+
+    @Test("A node's rate is shared by the worker processes of all its sessions; the timer floor is measured")
+    func nodeRateAcrossProcesses() async throws {
+        let label = "net-node-rate"
+        let (key, publicKey) = try TestHSM.sharedEd25519(on: [label])
+        let stats = TestHSM.folder + "/stats-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: stats, withIntermediateDirectories: true)
+        // Two sessions at 1 ms could sign 2,000/s; a queue per process would allow 2 × 400/s.
+        var backend = try FaultModule.backend(label, sessions: 2,
+                                              mode: .processes(executable: WorkerMode.defaultWorkerExecutable),
+                                              settings: ["latency_us": "1000", "node_ops_per_s": "400"])
+        backend.workerEnvironment["P11FAULT_STATS_DIR"] = stats
+        var config = SchedulerConfiguration()
+        config.batchSize = 16
+        let scheduler = try HSMScheduler(configuration: config, backends: [backend])
+        defer { scheduler.shutdown() }
+        // Stats files are written every 256 operations per process, so each of the two must pass that.
+        let messages = (0..<800).map { Array("node \($0)".utf8) }
+        let start = ContinuousClock.now
+        let results = await scheduler.signBatch(messages, key: key, mechanism: .ed25519)
+        let elapsed = ContinuousClock.now - start
+        let signatures = results.compactMap { try? $0.get() }
+        #expect(signatures.count == messages.count)
+        let cases = zip(messages, signatures).map { SignatureCase(key: publicKey, mechanism: .ed25519, message: $0, signature: $1) }
+        #expect(cases.allSatisfy(OpenSSLCheck.verify))
+        // One shared queue at 400/s: 800 operations need at least 799 × 2.5 ms.
+        #expect(elapsed >= .microseconds(799 * 2500), "800 operations took \(elapsed)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: stats).filter { $0.hasPrefix("stats-") && !$0.hasSuffix(".tmp") }
+        #expect(!files.isEmpty)
+        for file in files {
+            let text = try String(contentsOfFile: stats + "/" + file, encoding: .utf8)
+            let floor = text.split(separator: "\n").first { $0.hasPrefix("wake_floor_us ") }.flatMap { Int($0.split(separator: " ")[1]) }
+            #expect(floor.map { (0...200).contains($0) } == true, "\(text)")
+        }
     }
 }

@@ -7,6 +7,8 @@ import Foundation
 
 struct FaultStats {
     var ops = 0.0, duration = 0.0, latency = 0.0, overshoot = 0.0, gaps = 0.0, gap = 0.0
+    /// The largest timer wake-up delay any process took off its latencies (see p11fault.c).
+    var wakeFloor = 0.0
 
     /// The sum of every process's counters in `directory`.
     static func read(_ directory: String) -> FaultStats {
@@ -25,13 +27,15 @@ struct FaultStats {
             total.overshoot += values["overshoot_us"] ?? 0
             total.gaps += values["gaps"] ?? 0
             total.gap += values["gap_us"] ?? 0
+            total.wakeFloor = max(total.wakeFloor, values["wake_floor_us"] ?? 0)
         }
         return total
     }
 
     static func - (a: FaultStats, b: FaultStats) -> FaultStats {
         FaultStats(ops: a.ops - b.ops, duration: a.duration - b.duration, latency: a.latency - b.latency,
-                   overshoot: a.overshoot - b.overshoot, gaps: a.gaps - b.gaps, gap: a.gap - b.gap)
+                   overshoot: a.overshoot - b.overshoot, gaps: a.gaps - b.gaps, gap: a.gap - b.gap,
+                   wakeFloor: a.wakeFloor)
     }
 
     /// One line: mean operation time, overshoot and idle gap (µs), and the share of a session's
@@ -42,6 +46,6 @@ struct FaultStats {
         let busy = duration / ops / (duration / ops + meanGap)
         return "ops=\(Int(ops)) mean_op_us=\(String(format: "%.0f", duration / ops)) "
             + "mean_overshoot_us=\(String(format: "%.0f", overshoot / ops)) mean_gap_us=\(String(format: "%.0f", meanGap)) "
-            + "session_busy=\(String(format: "%.3f", busy))"
+            + "session_busy=\(String(format: "%.3f", busy)) wake_floor_us=\(Int(wakeFloor))"
     }
 }

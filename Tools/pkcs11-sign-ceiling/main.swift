@@ -20,14 +20,15 @@ let folder = option("hsm-folder", ".personahsm/hsm")
 let label = option("label", "personahsm-dev")
 let threads = max(1, Int(option("threads", "2")) ?? 2)
 let seconds = max(0.5, Double(option("seconds", "5")) ?? 5)
+let persistent = CommandLine.arguments.contains("--token-key")
 let message = [UInt8](repeating: 0x5A, count: max(1, Int(option("message-bytes", "64")) ?? 64))
 
 do {
     let token = try DevToken.open(folder: folder, label: label)
-    // A session key (not stored on the token): SoftHSM2 signs with token and session keys alike.
+    // A session key unless --token-key (a token object, like the server's keys).
     let setup = try token.openSession()
     let keys = try setup.generateKey(.ed25519, options: KeyOptions(id: Array("ceiling".utf8), label: "ceiling",
-                                                                   persistent: false))
+                                                                   persistent: persistent))
     let total = Atomic<Int>(0)
     let privateKey = keys.privateKey
     let group = DispatchGroup()

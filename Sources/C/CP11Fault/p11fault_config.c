@@ -13,7 +13,7 @@
 
 struct section { char label[33]; struct settings s; unsigned set_mask; };
 
-enum { SET_LAT = 1, SET_INIT = 2, SET_MAX = 4, SET_FAULT = 8, SET_EVERY = 16 };
+enum { SET_LAT = 1, SET_INIT = 2, SET_MAX = 4, SET_FAULT = 8, SET_EVERY = 16, SET_NODE = 32 };
 
 static struct settings global;
 static struct section sections[MAX_SECTIONS];
@@ -32,6 +32,7 @@ static void parse_line(char *line, struct settings *s, unsigned *mask) {
     else if (!strcmp(key, "init_latency_us")) { s->init_latency_us = atol(value); *mask |= SET_INIT; }
     else if (!strcmp(key, "max_sessions")) { s->max_sessions = atol(value); *mask |= SET_MAX; }
     else if (!strcmp(key, "fault_every")) { s->fault_every = atol(value); *mask |= SET_EVERY; }
+    else if (!strcmp(key, "node_ops_per_s")) { s->node_ops_per_s = atol(value); *mask |= SET_NODE; }
     else if (!strcmp(key, "fault")) {
         *mask |= SET_FAULT;
         s->fault = !strcmp(value, "device_error") ? FAULT_DEVICE_ERROR
@@ -101,6 +102,7 @@ struct settings p11f_effective(const char *label) {
         if (m & SET_MAX) s.max_sessions = sections[i].s.max_sessions;
         if (m & SET_FAULT) s.fault = sections[i].s.fault;
         if (m & SET_EVERY) s.fault_every = sections[i].s.fault_every;
+        if (m & SET_NODE) s.node_ops_per_s = sections[i].s.node_ops_per_s;
     }
     return s;
 }

@@ -10,7 +10,7 @@ enum fault_kind {
 };
 
 struct settings {
-    long latency_us, init_latency_us, max_sessions, fault_every;
+    long latency_us, init_latency_us, max_sessions, fault_every, node_ops_per_s;
     int fault;
 };
 
@@ -19,6 +19,12 @@ void p11f_refresh_config(void);
 
 /// Settings for the token labelled `label` (NULL: the global ones). Caller holds the lock.
 struct settings p11f_effective(const char *label);
+/// Reserves the next service slot of the node (token) `label`, shared by every process using the
+/// same config file, for one operation arriving at `now_us`; returns when that service ends (µs).
+/// Caller holds p11fault's lock.
+long p11f_node_reserve(const char *label, long now_us, long period_us);
+/// The timer's idle wake-up delay taken off every latency (µs; measured on first use).
+long p11f_wake_floor_us(void);
 /// Cumulative timing of operations that have a latency (see p11fault_stats.c).
 struct p11f_stats { long ops, duration_us, latency_us, overshoot_us, gaps, gap_us; };
 

@@ -38,8 +38,8 @@ void p11f_stats_write(const struct p11f_stats *s) {
     snprintf(temp, sizeof temp, "%s.tmp", path);
     FILE *f = fopen(temp, "w");
     if (!f) return;
-    fprintf(f, "ops %ld\nduration_us %ld\nlatency_us %ld\novershoot_us %ld\ngaps %ld\ngap_us %ld\n",
-            s->ops, s->duration_us, s->latency_us, s->overshoot_us, s->gaps, s->gap_us);
+    fprintf(f, "ops %ld\nduration_us %ld\nlatency_us %ld\novershoot_us %ld\ngaps %ld\ngap_us %ld\nwake_floor_us %ld\n",
+            s->ops, s->duration_us, s->latency_us, s->overshoot_us, s->gaps, s->gap_us, p11f_wake_floor_us());
     fclose(f);
     rename(temp, path);
 }

@@ -23,8 +23,10 @@ enum FaultModule {
         let source = TestHSM.packageRoot.appendingPathComponent("Sources/C/CP11Fault").path
         let cc = Process()
         cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        cc.arguments = ["cc", "-O2", "-shared", "-fPIC", "-I\(source)/include", "-I/usr/include/p11-kit-1",
-                        "\(source)/p11fault.c", "\(source)/p11fault_config.c", "\(source)/p11fault_stats.c", "-o", out, "-lpthread", "-ldl"]
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: source)) ?? [])
+            .filter { $0.hasSuffix(".c") }.sorted().map { "\(source)/\($0)" }
+        cc.arguments = ["cc", "-O2", "-shared", "-fPIC", "-I\(source)/include", "-I/usr/include/p11-kit-1"]
+            + files + ["-o", out, "-lpthread", "-ldl"]
         try? cc.run()
         cc.waitUntilExit()
         return out
