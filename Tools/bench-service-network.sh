@@ -11,12 +11,14 @@
 # 1.3–1.6 of the two cores (~540 µs of CPU per simulated operation), so the server, the load
 # generator and the model cannot all fit. BENCH_NODE_RATE=500 (case name suffixed `_node500`)
 # leaves the host the CPU a real network HSM would not take from it.
-# BENCH_SECONDS sets the measured duration (default 5).
+# Then unary Sign in open loop at half the capacity: the latency one request sees when it shares
+# a 1 ms-per-operation session with others (`service_ed25519_network_unary_half_capacity`).
+# BENCH_SECONDS sets the measured duration (default 5); BENCH_BIN another build's binaries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_CASE=${BENCH_SECONDS:-5}
 SWIFT="${SWIFT:-swift}"
-BIN=.build/release
+BIN=$(realpath -m "${BENCH_BIN:-.build/release}")
 ROOT=.build/bench-service-network
 $SWIFT build -c release --product p11fault >/dev/null
 rm -rf "$ROOT" && mkdir -p "$ROOT"
@@ -37,7 +39,7 @@ kill -TERM $PID && wait $PID || true
 NODE_RATE=${BENCH_NODE_RATE:-1000}
 printf 'latency_us = 1000\nnode_ops_per_s = %s\n' $NODE_RATE >"$ROOT/p11fault.conf"
 mkdir -p "$ROOT/fault-stats"
-python3 - "$ROOT" "$PWD/$BIN/libp11fault.so" <<'PY'
+python3 - "$ROOT" "$BIN/libp11fault.so" <<'PY'
 import json, sys
 root, fault = sys.argv[1], sys.argv[2]
 path = f"{root}/personahsmd.json"
@@ -103,4 +105,18 @@ suffix = "" if node_rate == 1000 else f"_node{node_rate}"
 print(f"BENCH name=service_ed25519_network_1ms_3nodes{suffix} ops_per_s={rate:.0f} ratio={rate / capacity:.3f} "
       f"vs=simulated_capacity capacity={capacity:.0f} node_ops_per_s={node_rate} server_cores={server_cores:.2f} worker_cores={worker_cores:.2f} "
       f"p99_ms={result['latency_ms']['p99']:.2f} errors={errors}")
+PY
+
+# Unary calls at half the capacity: p50 / p99 from the scheduled send (open loop).
+HALF=$((CAPACITY / 2))
+JSON=$("$BIN/personahsm-load" --server "$SERVER" --dev-root "$ROOT" --duration "${SECONDS_PER_CASE}s" \
+       --warmup 1s --json --mode sign --connections 4 --streams 16 --rate $HALF 2>/dev/null)
+python3 - "$JSON" "$HALF" "$NODE_RATE" <<'PY'
+import json, sys
+result = json.loads(sys.argv[1])
+rate, node_rate = int(sys.argv[2]), int(sys.argv[3])
+suffix = "" if node_rate == 1000 else f"_node{node_rate}"
+latency = result["latency_ms"]
+print(f"BENCH name=service_ed25519_network_unary_half_capacity{suffix} calls_per_s={result['operations_per_s']:.0f} "
+      f"offered={rate} p50_ms={latency['p50']:.2f} p99_ms={latency['p99']:.2f} errors={sum(result['errors'].values())}")
 PY

@@ -20,7 +20,8 @@ protocol BatchRunner: AnyObject {
 
 /// A runner that can have more than one batch outstanding (a worker process reads the next
 /// batch frame from its pipe the moment it finishes the current one, instead of idling for a
-/// scheduler round trip). Outcomes come back in the order batches were sent.
+/// scheduler round trip). Outcomes come back in the order batches were sent, a batch's possibly
+/// in several parts.
 protocol PipelinedBatchRunner: BatchRunner {
     /// Batch frames that may be outstanding at once (jobs outstanding are bounded separately,
     /// by twice the batch size).
@@ -28,9 +29,10 @@ protocol PipelinedBatchRunner: BatchRunner {
     /// Ships a batch. `behindRunningBatch`: another batch is still outstanding, so a frame too
     /// large to queue without blocking is refused with `.tooLarge` (send it after `receive`).
     func send(_ items: [WorkItem], behindRunningBatch: Bool) -> PipelineSendResult
-    /// Waits for the outcomes of the oldest outstanding batch (`count` items). Nil when the
-    /// worker process died: every outstanding batch is lost (the next `send` starts a new one).
-    func receive(count: Int) -> [ExecutionOutcome]?
+    /// Waits for the next outcomes of the oldest outstanding batch: one or more, in the order of
+    /// its items. Nil when the worker process died: every outstanding batch is lost (the next
+    /// `send` starts a new one).
+    func receive() -> [ExecutionOutcome]?
     /// A descriptor that turns readable when outcomes arrive (nil while no worker process runs).
     var outcomesFD: Int32? { get }
     /// The outcome given to every item of a batch lost with its worker process.

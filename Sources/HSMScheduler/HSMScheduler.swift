@@ -63,7 +63,8 @@ public final class HSMScheduler: Sendable {
     func makeRunner(for backend: Backend) -> any BatchRunner {
         switch backend.configuration.mode {
         case .threads: InProcessRunner(configuration: backend.configuration)
-        case .processes(let executable): ProcessRunner(configuration: backend.configuration, executable: executable)
+        case .processes(let executable): ProcessRunner(configuration: backend.configuration, executable: executable,
+                                                           flushInterval: configuration.outcomeFlushInterval)
         }
     }
 

@@ -17,6 +17,9 @@ public enum HSMWorkerProcess {
         var reader = FrameReader(body: body)
         guard let modulePath = try? reader.string(), let tokenLabel = try? reader.string(),
               let pinBytes = try? reader.data() else { return 2 }
+        // Absent in a hello from an older scheduler: whole batches, as before.
+        let flushMicros = (try? reader.u32()) ?? 0
+        let flushInterval: Duration? = flushMicros == 0 ? nil : .microseconds(Int(flushMicros))
         let backend = CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : tokenLabel
         let executor = SessionExecutor(backendName: backend, modulePath: modulePath, tokenLabel: tokenLabel,
                                        pin: PIN(String(decoding: pinBytes, as: UTF8.self)))
@@ -32,7 +35,6 @@ public enum HSMWorkerProcess {
         guard (try? channel.send(reply.finish())) != nil else { return 1 }
         while let (type, body) = try? channel.receive() {
             var reader = FrameReader(body: body)
-            var out = FrameWriter(.outcomes)
             switch type {
             case .batch:
                 guard let n = try? reader.u32() else { return 3 }
@@ -43,27 +45,48 @@ public enum HSMWorkerProcess {
                     guard let item = try? reader.item(now: now) else { return 3 }
                     items.append(item)
                 }
-                out.bytes.reserveCapacity(64 + Int(n) * 96)
-                out.u32(n)
-                var broken: ExecutionOutcome?
-                for item in items {
-                    if let broken { out.outcome(broken); continue }
-                    let outcome = executor.execute(item.operation, key: item.key, deadline: item.deadline)
-                    switch outcome {
-                    case .backendFault, .noSession: broken = outcome
-                    default: break
-                    }
-                    out.outcome(outcome)
-                }
+                guard run(items, on: executor, flushInterval: flushInterval, to: channel) else { return 1 }
             case .probe:
                 guard let id = try? reader.data() else { return 3 }
+                var out = FrameWriter(.outcomes)
                 out.u32(1)
                 out.outcome(executor.probe(healthKey: id.isEmpty ? nil : KeyReference(id: id)))
+                guard (try? channel.send(out.finish())) != nil else { return 1 }
             default:
                 return 3
             }
-            guard (try? channel.send(out.finish())) != nil else { return 1 }
         }
         return 0
+    }
+
+    /// Runs a batch in order and sends its outcomes: whenever the oldest unsent one is
+    /// `flushInterval` old, and the rest at the end. False when the scheduler's end is gone.
+    private static func run(_ items: [WorkItem], on executor: SessionExecutor, flushInterval: Duration?,
+                            to channel: FrameChannel) -> Bool {
+        var pending: [ExecutionOutcome] = []
+        pending.reserveCapacity(items.count)
+        var oldest = ContinuousClock.now
+        func flush() -> Bool {
+            var out = FrameWriter(.outcomes)
+            out.bytes.reserveCapacity(64 + pending.count * 96)
+            out.u32(UInt32(pending.count))
+            for outcome in pending { out.outcome(outcome) }
+            pending.removeAll(keepingCapacity: true)
+            return (try? channel.send(out.finish())) != nil
+        }
+        var broken: ExecutionOutcome?
+        for item in items {
+            // Once the backend has failed, do not hammer it with the rest of the batch.
+            let outcome = broken ?? executor.execute(item.operation, key: item.key, deadline: item.deadline)
+            switch outcome {
+            case .backendFault, .noSession: broken = outcome
+            default: break
+            }
+            let now = ContinuousClock.now
+            if pending.isEmpty { oldest = now }
+            pending.append(outcome)
+            if let flushInterval, broken == nil, now - oldest >= flushInterval, !flush() { return false }
+        }
+        return pending.isEmpty || flush()
     }
 }

@@ -1,6 +1,7 @@
 // Runs batches in an HSM worker process: one `personahsm-hsm-worker` child per scheduler worker,
 // each with its own C_Initialize, login and session, fed batch frames over a pipe — several
-// outstanding at once (see Worker+Pipelining), answered in order.
+// outstanding at once (see Worker+Pipelining), answered in order, each batch in one or more
+// outcome frames (WorkerProtocol).
 // This gets past PKCS#11 modules that serialise inside a process (SoftHSM2 signs Ed25519 only
 // ~1.5× faster with 2 threads, but ~2× with 2 processes). The PIN travels over the pipe, never in
 // argv. A dead child is reported as a backend fault and replaced on the next batch; `abort()` kills
@@ -14,13 +15,16 @@ import Synchronization
 final class ProcessRunner: PipelinedBatchRunner {
     private let configuration: BackendConfiguration
     private let executable: String
+    private let flushMicros: UInt32
     private var child: WorkerChild?
     private var channel: FrameChannel?
     private let pid = Atomic<Int32>(0)
 
-    init(configuration: BackendConfiguration, executable: String) {
+    init(configuration: BackendConfiguration, executable: String, flushInterval: Duration = .zero) {
         self.configuration = configuration
         self.executable = executable
+        let micros = flushInterval.components.seconds * 1_000_000 + flushInterval.components.attoseconds / 1_000_000_000_000
+        flushMicros = UInt32(clamping: max(0, micros))
         signal(SIGPIPE, SIG_IGN)
     }
 
@@ -55,6 +59,7 @@ final class ProcessRunner: PipelinedBatchRunner {
             hello.string(configuration.modulePath)
             hello.string(configuration.tokenLabel)
             hello.data(configuration.pin.bytes)
+            hello.u32(flushMicros)
             do throws(FrameChannel.Closed) {
                 try ch.send(hello.finish())
                 let (type, body) = try ch.receive()
@@ -74,8 +79,8 @@ final class ProcessRunner: PipelinedBatchRunner {
 
     /// Bytes the pipe to the child holds before a write blocks.
     private var pipeCapacity = 65_536
-    /// Sizes of the batch frames sent and not yet answered, oldest first.
-    private var outstandingBytes: [Int] = []
+    /// The batch frames sent and not yet fully answered, oldest first: frame size, outcomes due.
+    private var outstanding: [(bytes: Int, due: Int)] = []
 
     /// Asks for a 1 MiB pipe buffer (room for a pipelined frame); returns the capacity in force.
     private static func enlarge(_ fd: Int32) -> Int {
@@ -88,24 +93,24 @@ final class ProcessRunner: PipelinedBatchRunner {
 
     private func stop() {
         channel = nil
-        outstandingBytes.removeAll()
+        outstanding.removeAll()
         child?.stop()
         child = nil
         pid.store(0, ordering: .relaxed)
     }
 
-    /// Reads one outcomes frame of `count` outcomes; nil (and the child stopped) when it died or
-    /// answered nonsense.
-    private func receiveOutcomes(count: Int) -> [ExecutionOutcome]? {
+    /// Reads one outcomes frame: between 1 and `limit` outcomes. Nil (and the child stopped) when
+    /// it died or answered nonsense.
+    private func receiveOutcomes(limit: Int) -> [ExecutionOutcome]? {
         guard let channel else { return nil }
         do throws(FrameChannel.Closed) {
             let (type, body) = try channel.receive()
             guard type == .outcomes else { stop(); return nil }
             var reader = FrameReader(body: body)
-            guard let n = try? reader.u32(), n == count else { stop(); return nil }
+            guard let n = try? reader.u32(), n >= 1, n <= limit else { stop(); return nil }
             var outcomes: [ExecutionOutcome] = []
-            outcomes.reserveCapacity(count)
-            for _ in 0..<count {
+            outcomes.reserveCapacity(Int(n))
+            for _ in 0..<n {
                 guard let outcome = try? reader.outcome(backend: configuration.name) else { stop(); return nil }
                 outcomes.append(outcome)
             }
@@ -116,10 +121,16 @@ final class ProcessRunner: PipelinedBatchRunner {
         }
     }
 
+    /// Sends a frame and collects all `count` outcomes, however many frames they come in.
     private func roundTrip(_ frame: [UInt8], expecting count: Int) -> [ExecutionOutcome]? {
         guard let channel else { return nil }
         do throws(FrameChannel.Closed) { try channel.send(frame) } catch { stop(); return nil }
-        return receiveOutcomes(count: count)
+        var outcomes: [ExecutionOutcome] = []
+        while outcomes.count < count {
+            guard let chunk = receiveOutcomes(limit: count - outcomes.count) else { return nil }
+            outcomes += chunk
+        }
+        return outcomes
     }
 
     private func batchFrame(_ items: [WorkItem]) -> [UInt8] {
@@ -149,19 +160,19 @@ final class ProcessRunner: PipelinedBatchRunner {
         let frame = batchFrame(items)
         // Frames queued behind a running batch must fit the pipe together: otherwise a write could
         // block until the child finishes, while the child may block writing its outcomes.
-        if behindRunningBatch && outstandingBytes.reduce(0, +) + frame.count > pipeCapacity / 2 { return .tooLarge }
+        if behindRunningBatch && outstanding.reduce(0, { $0 + $1.bytes }) + frame.count > pipeCapacity / 2 { return .tooLarge }
         guard let channel else { return .failed(fault("worker process died")) }
         do throws(FrameChannel.Closed) { try channel.send(frame) } catch {
             stop()
             return .failed(fault("worker process died"))
         }
-        outstandingBytes.append(frame.count)
+        outstanding.append((frame.count, items.count))
         return .sent
     }
 
-    func receive(count: Int) -> [ExecutionOutcome]? {
-        let outcomes = receiveOutcomes(count: count)
-        if outcomes != nil, !outstandingBytes.isEmpty { outstandingBytes.removeFirst() }
+    func receive() -> [ExecutionOutcome]? {
+        guard let due = outstanding.first?.due, let outcomes = receiveOutcomes(limit: due) else { return nil }
+        if outcomes.count == due { outstanding.removeFirst() } else { outstanding[0].due -= outcomes.count }
         return outcomes
     }
 

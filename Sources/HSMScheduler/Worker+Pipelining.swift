@@ -96,16 +96,22 @@ extension Worker {
                 }
                 continue
             }
-            let batch = outstanding[0]
-            guard let outcomes = runner.receive(count: batch.count) else {
+            // The runner answers the oldest batch it was sent, at most its remaining count.
+            guard let outcomes = runner.receive() else {
                 loseAll()
                 continue
             }
-            outstanding.removeFirst()
-            // The next outstanding batch starts running in the child now.
+            let answered = Array(outstanding[0].prefix(outcomes.count))
+            if answered.count == outstanding[0].count {
+                outstanding.removeFirst()
+            } else {
+                // The rest of this batch is still running: the jobs answered so far leave now.
+                outstanding[0].removeFirst(answered.count)
+            }
+            // Progress (or the next outstanding batch starts running in the child now).
             busySince.store(outstanding.isEmpty ? 0 : DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
-            current.withLock { $0.removeFirst(min(batch.count, $0.count)) }
-            if deliver(outcomes, of: batch) { refused = true; exiting = true }
+            current.withLock { $0.removeFirst(min(answered.count, $0.count)) }
+            if deliver(outcomes, of: answered) { refused = true; exiting = true }
         }
     }
 }

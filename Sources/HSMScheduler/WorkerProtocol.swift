@@ -1,11 +1,14 @@
 // The binary framing between the scheduler and an HSM worker process. One frame is a 4-byte
 // little-endian body length, a 1-byte type and the body; a whole batch of requests travels in one
-// frame and its outcomes come back in one frame, so a round trip costs two pipe writes however
-// many signatures it carries. Integers are little-endian; byte strings carry a u32 length.
+// frame. Its outcomes come back in order, in one or more outcomes frames whose counts add up to
+// the batch's: the child sends what it has once the oldest unsent outcome is `flush` µs old (and
+// at the end of the batch), so the first request of a batch of 64 does not wait for the other 63
+// while a round trip still costs a few pipe writes however many signatures it carries.
+// Integers are little-endian; byte strings carry a u32 length.
 //
-//   hello   (1): modulePath, tokenLabel, pin                         → helloReply (2): u8 ok, message
-//   batch   (3): u32 n, n × item                                      → outcomes   (4): u32 n, n × outcome
-//   probe   (5): healthKey (empty = session check only)               → outcomes   (4) with one outcome
+//   hello   (1): modulePath, tokenLabel, pin, [u32 flush µs; 0 = whole batches] → helloReply (2): u8 ok, message
+//   batch   (3): u32 n, n × item                          → outcomes (4): u32 k, k × outcome; k ≥ 1, Σk = n
+//   probe   (5): healthKey (empty = session check only)   → outcomes (4) with one outcome
 //   item:    u8 op (1 sign, 2 encrypt, 3 decrypt, 4 sign digest, 5 encrypt derived, 6 decrypt derived),
 //            u8 mechanism, u8 flags (1 = ECDSA DER), keyId, data, aad, iv, tag,
 //            [credentialId: ops 5 and 6 only], u32 µs until the deadline (0 = none)

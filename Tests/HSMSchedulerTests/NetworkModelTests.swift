@@ -2,12 +2,14 @@
 // operation's latency counts from its C_SignInit, every operation takes at least the configured
 // latency, one session runs its operations one after another, and the timing statistics the
 // benchmark reads (P11FAULT_STATS_DIR) account for every operation; a node's rate
-// (node_ops_per_s) is one queue shared by the worker processes of every session on it.
+// (node_ops_per_s) is one queue shared by the worker processes of every session on it; a long
+// batch's outcomes come back in parts (outcomeFlushInterval), not all at the end.
 
 import Foundation
 import HSMScheduler
 import PKCS11
 import TestSupport
+import Synchronization
 import Testing
 
 @Suite("Network HSM model")
@@ -88,5 +90,51 @@ struct NetworkModelTests {
             let floor = text.split(separator: "\n").first { $0.hasPrefix("wake_floor_us ") }.flatMap { Int($0.split(separator: " ")[1]) }
             #expect(floor.map { (0...200).contains($0) } == true, "\(text)")
         }
+    }
+
+    /// Signs one batch of 32 at 2 ms per operation on one session and returns when each item was
+    /// handed back to the scheduler (completion observer), relative to the first.
+    private func completionSpread(label: String, flush: Duration) async throws -> (spread: Duration, total: Duration) {
+        let (key, publicKey) = try TestHSM.sharedEd25519(on: [label])
+        let backend = try FaultModule.backend(label, sessions: 1,
+                                              mode: .processes(executable: WorkerMode.defaultWorkerExecutable),
+                                              settings: ["latency_us": "2000"])
+        let times = Mutex<[ContinuousClock.Instant]>([])
+        var config = SchedulerConfiguration()
+        config.batchSize = 32
+        config.outcomeFlushInterval = flush
+        config.completionObserver = { completion in
+            if completion.operation == "sign" { times.withLock { $0.append(.now) } }
+        }
+        let scheduler = try HSMScheduler(configuration: config, backends: [backend])
+        defer { scheduler.shutdown() }
+        // Warm up: the worker process starts and logs in.
+        _ = try await scheduler.sign([0], key: key, mechanism: .ed25519)
+        times.withLock { $0.removeAll() }
+        let messages = (0..<32).map { Array("part \($0)".utf8) }
+        let start = ContinuousClock.now
+        let results = await scheduler.signBatch(messages, key: key, mechanism: .ed25519)
+        let total = ContinuousClock.now - start
+        let signatures = results.compactMap { try? $0.get() }
+        #expect(signatures.count == 32)
+        #expect(zip(messages, signatures).allSatisfy {
+            OpenSSLCheck.verify(SignatureCase(key: publicKey, mechanism: .ed25519, message: $0, signature: $1))
+        })
+        let seen = times.withLock { $0 }
+        #expect(seen.count == 32)
+        return ((seen.max() ?? start) - (seen.min() ?? start), total)
+    }
+
+    @Test("A batch's outcomes come back in parts every 2 ms, so its first items do not wait for its last")
+    func outcomesInParts() async throws {
+        // 32 operations × 2 ms on one session: the batch runs ≥ 64 ms. Flushed every 2 ms, the
+        // first outcomes reach the scheduler tens of ms before the last.
+        let parts = try await completionSpread(label: "net-parts", flush: .milliseconds(2))
+        #expect(parts.total >= .milliseconds(64))
+        #expect(parts.spread >= .milliseconds(40), "completions spread over \(parts.spread) of \(parts.total)")
+        // With flushing off, the whole batch comes back in one frame: delivered together.
+        let whole = try await completionSpread(label: "net-whole", flush: .zero)
+        #expect(whole.total >= .milliseconds(64))
+        #expect(whole.spread < .milliseconds(20), "completions spread over \(whole.spread) of \(whole.total)")
     }
 }
