@@ -13,7 +13,8 @@
 # leaves the host the CPU a real network HSM would not take from it.
 # Then unary Sign in open loop at half the capacity: the latency one request sees when it shares
 # a 1 ms-per-operation session with others (`service_ed25519_network_unary_half_capacity`).
-# BENCH_SECONDS sets the measured duration (default 5); BENCH_BIN another build's binaries.
+# BENCH_SECONDS sets the measured duration (default 5); BENCH_BIN another build's binaries;
+# BENCH_UNARY_PERCENT another unary rate, in % of capacity (the case keeps its name).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_CASE=${BENCH_SECONDS:-5}
@@ -108,7 +109,7 @@ print(f"BENCH name=service_ed25519_network_1ms_3nodes{suffix} ops_per_s={rate:.0
 PY
 
 # Unary calls at half the capacity: p50 / p99 from the scheduled send (open loop).
-HALF=$((CAPACITY / 2))
+HALF=$((CAPACITY * ${BENCH_UNARY_PERCENT:-50} / 100))
 JSON=$("$BIN/personahsm-load" --server "$SERVER" --dev-root "$ROOT" --duration "${SECONDS_PER_CASE}s" \
        --warmup 1s --json --mode sign --connections 4 --streams 16 --rate $HALF 2>/dev/null)
 python3 - "$JSON" "$HALF" "$NODE_RATE" <<'PY'

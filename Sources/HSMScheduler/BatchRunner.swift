@@ -52,6 +52,9 @@ struct WorkItem: Sendable {
     var key: KeyReference
     var operation: HSMOperation
     var deadline: ContinuousClock.Instant?
+    /// Its caller waits for this item alone (not for a whole batch), so a worker process returns
+    /// its outcome early rather than at the end of the batch.
+    var awaitedAlone = false
 }
 
 /// Runs batches on a session owned by the calling thread.

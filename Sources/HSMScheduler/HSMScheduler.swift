@@ -74,12 +74,16 @@ public final class HSMScheduler: Sendable {
     /// - Parameters:
     ///   - client: fairness identity (e.g. the caller's certificate identity or a batch job id).
     ///   - deadline: when the result stops being useful; defaults to now + `defaultTimeout`.
+    ///   - awaitedAlone: false when the caller only uses this result together with others it
+    ///     submitted at the same time (the items of a SignBatch call): its outcome then comes back
+    ///     with the rest of its HSM batch, which costs fewer wake-ups than returning it early.
     /// - Throws: `HSMError`.
     public func sign(_ message: [UInt8], key: KeyReference, mechanism: SignatureMechanism,
                      ecdsaFormat: ECDSAFormat = .raw, client: String = "",
-                     deadline: ContinuousClock.Instant? = nil) async throws -> [UInt8] {
+                     deadline: ContinuousClock.Instant? = nil, awaitedAlone: Bool = true) async throws -> [UInt8] {
         guard case .signature(let s) = try await perform(.sign(message: message, mechanism: mechanism, ecdsaFormat: ecdsaFormat),
-                                                         key: key, client: client, deadline: deadline) else {
+                                                         key: key, client: client, deadline: deadline,
+                                                         awaitedAlone: awaitedAlone) else {
             throw HSMError(.internal, "unexpected result kind")
         }
         return s
@@ -109,12 +113,12 @@ public final class HSMScheduler: Sendable {
     /// unless a worker already completed it.
     /// - Throws: `HSMError`.
     public func perform(_ operation: HSMOperation, key: KeyReference, client: String = "",
-                        deadline: ContinuousClock.Instant? = nil) async throws -> HSMResult {
+                        deadline: ContinuousClock.Instant? = nil, awaitedAlone: Bool = true) async throws -> HSMResult {
         guard running.load(ordering: .relaxed) else {
             throw HSMError(.unavailable(retryAfter: .seconds(1)), "scheduler is shut down")
         }
         let job = Job(key: key, operation: operation, client: client,
-                      deadline: deadline ?? .now + configuration.defaultTimeout)
+                      deadline: deadline ?? .now + configuration.defaultTimeout, awaitedAlone: awaitedAlone)
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { continuation in
                 job.attach(continuation)

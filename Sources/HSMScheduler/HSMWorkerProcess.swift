@@ -59,19 +59,21 @@ public enum HSMWorkerProcess {
         return 0
     }
 
-    /// Runs a batch in order and sends its outcomes: whenever the oldest unsent one is
-    /// `flushInterval` old, and the rest at the end. False when the scheduler's end is gone.
+    /// Runs a batch in order and sends its outcomes: what is ready whenever the oldest unsent
+    /// outcome awaited alone is `flushInterval` old, and the rest at the end. False when the
+    /// scheduler's end is gone.
     private static func run(_ items: [WorkItem], on executor: SessionExecutor, flushInterval: Duration?,
                             to channel: FrameChannel) -> Bool {
         var pending: [ExecutionOutcome] = []
         pending.reserveCapacity(items.count)
-        var oldest = ContinuousClock.now
+        var oldestAlone: ContinuousClock.Instant?
         func flush() -> Bool {
             var out = FrameWriter(.outcomes)
             out.bytes.reserveCapacity(64 + pending.count * 96)
             out.u32(UInt32(pending.count))
             for outcome in pending { out.outcome(outcome) }
             pending.removeAll(keepingCapacity: true)
+            oldestAlone = nil
             return (try? channel.send(out.finish())) != nil
         }
         var broken: ExecutionOutcome?
@@ -82,10 +84,11 @@ public enum HSMWorkerProcess {
             case .backendFault, .noSession: broken = outcome
             default: break
             }
-            let now = ContinuousClock.now
-            if pending.isEmpty { oldest = now }
             pending.append(outcome)
-            if let flushInterval, broken == nil, now - oldest >= flushInterval, !flush() { return false }
+            guard let flushInterval, broken == nil else { continue }
+            let now = ContinuousClock.now
+            if item.awaitedAlone && oldestAlone == nil { oldestAlone = now }
+            if let oldestAlone, now - oldestAlone >= flushInterval, !flush() { return false }
         }
         return pending.isEmpty || flush()
     }

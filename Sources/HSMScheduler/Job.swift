@@ -14,6 +14,9 @@ final class Job: @unchecked Sendable {
     let client: String
     let deadline: ContinuousClock.Instant
     let enqueuedAt: ContinuousClock.Instant
+    /// Its caller waits for this job alone, not for a batch it belongs to (a JobGroup, or a
+    /// batch the caller assembles itself): a worker process returns its outcome early.
+    let awaitedAlone: Bool
     /// The batch this job belongs to (its outcome goes there instead of to a continuation).
     private let group: JobGroup?
     private let slot: Int
@@ -30,7 +33,7 @@ final class Job: @unchecked Sendable {
     private let state = Mutex(State())
 
     init(key: KeyReference, operation: HSMOperation, client: String, deadline: ContinuousClock.Instant,
-         group: JobGroup? = nil, slot: Int = 0, enqueuedAt: ContinuousClock.Instant = .now) {
+         group: JobGroup? = nil, slot: Int = 0, enqueuedAt: ContinuousClock.Instant = .now, awaitedAlone: Bool = true) {
         self.key = key
         self.operation = operation
         self.client = client
@@ -38,6 +41,7 @@ final class Job: @unchecked Sendable {
         self.enqueuedAt = enqueuedAt
         self.group = group
         self.slot = slot
+        self.awaitedAlone = awaitedAlone && group == nil
     }
 
     /// Attaches the caller's continuation; resumes at once if the job already finished.
@@ -71,6 +75,7 @@ final class Job: @unchecked Sendable {
     }
 
     var isDone: Bool { state.withLock { $0.outcome != nil } }
+
 
     /// Whether the deadline has passed.
     func isExpired(at now: ContinuousClock.Instant = .now) -> Bool { now >= deadline }

@@ -76,7 +76,7 @@ extension Worker {
                 let live = fromQueue ? screen(jobs) : jobs
                 if live.isEmpty { continue }
                 if fromQueue { backend.inFlight.add(live.count, ordering: .relaxed) }
-                let items = live.map { WorkItem(key: $0.key, operation: $0.operation, deadline: $0.deadline) }
+                let items = live.map { WorkItem(key: $0.key, operation: $0.operation, deadline: $0.deadline, awaitedAlone: $0.awaitedAlone) }
                 switch runner.send(items, behindRunningBatch: !outstanding.isEmpty) {
                 case .sent:
                     if outstanding.isEmpty { busySince.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing) }

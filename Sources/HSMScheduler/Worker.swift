@@ -63,7 +63,7 @@ final class Worker: @unchecked Sendable {
             backend.inFlight.add(live.count, ordering: .relaxed)
             current.withLock { $0 = live }
             busySince.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
-            let outcomes = runner.run(live.map { WorkItem(key: $0.key, operation: $0.operation, deadline: $0.deadline) }) {
+            let outcomes = runner.run(live.map { WorkItem(key: $0.key, operation: $0.operation, deadline: $0.deadline, awaitedAlone: $0.awaitedAlone) }) {
                 busySince.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
             }
             busySince.store(0, ordering: .releasing)

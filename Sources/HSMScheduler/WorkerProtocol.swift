@@ -1,16 +1,17 @@
 // The binary framing between the scheduler and an HSM worker process. One frame is a 4-byte
 // little-endian body length, a 1-byte type and the body; a whole batch of requests travels in one
 // frame. Its outcomes come back in order, in one or more outcomes frames whose counts add up to
-// the batch's: the child sends what it has once the oldest unsent outcome is `flush` µs old (and
-// at the end of the batch), so the first request of a batch of 64 does not wait for the other 63
-// while a round trip still costs a few pipe writes however many signatures it carries.
+// the batch's: the child sends what it has once an unsent outcome that a caller awaits alone
+// (flag 2: not part of a batch the caller awaits as a whole) is `flush` µs old, and the rest at
+// the end of the batch. So a single request that landed in a batch of 64 does not wait for the
+// other 63, while batch callers, who gain nothing from early parts, still cost one frame.
 // Integers are little-endian; byte strings carry a u32 length.
 //
 //   hello   (1): modulePath, tokenLabel, pin, [u32 flush µs; 0 = whole batches] → helloReply (2): u8 ok, message
 //   batch   (3): u32 n, n × item                          → outcomes (4): u32 k, k × outcome; k ≥ 1, Σk = n
 //   probe   (5): healthKey (empty = session check only)   → outcomes (4) with one outcome
 //   item:    u8 op (1 sign, 2 encrypt, 3 decrypt, 4 sign digest, 5 encrypt derived, 6 decrypt derived),
-//            u8 mechanism, u8 flags (1 = ECDSA DER), keyId, data, aad, iv, tag,
+//            u8 mechanism, u8 flags (1 = ECDSA DER, 2 = awaited alone), keyId, data, aad, iv, tag,
 //            [credentialId: ops 5 and 6 only], u32 µs until the deadline (0 = none)
 //   outcome: u8 tag (1 signature, 2 sealed, 3 plaintext, 10 failed, 11 key missing,
 //            12 backend fault, 13 expired, 14 no session), then the result bytes (sealed: iv, ciphertext, tag) or
@@ -98,24 +99,25 @@ extension SignatureMechanism {
 
 extension FrameWriter {
     mutating func item(_ item: WorkItem, now: ContinuousClock.Instant) {
+        let alone: UInt8 = item.awaitedAlone ? 2 : 0
         switch item.operation {
         case .sign(let message, let mechanism, let format):
-            u8(1); u8(mechanism.wireCode); u8(format == .der ? 1 : 0)
+            u8(1); u8(mechanism.wireCode); u8((format == .der ? 1 : 0) | alone)
             data(item.key.id); data(message); data([]); data([]); data([])
         case .encrypt(let plaintext, let aad):
-            u8(2); u8(0); u8(0)
+            u8(2); u8(0); u8(alone)
             data(item.key.id); data(plaintext); data(aad); data([]); data([])
         case .decrypt(let box, let aad):
-            u8(3); u8(0); u8(0)
+            u8(3); u8(0); u8(alone)
             data(item.key.id); data(box.ciphertext); data(aad); data(box.iv); data(box.tag)
         case .signDigest(let digest, let mechanism, let format):
-            u8(4); u8(mechanism.wireCode); u8(format == .der ? 1 : 0)
+            u8(4); u8(mechanism.wireCode); u8((format == .der ? 1 : 0) | alone)
             data(item.key.id); data(digest); data([]); data([]); data([])
         case .encryptDerived(let plaintext, let aad, let credential):
-            u8(5); u8(0); u8(0)
+            u8(5); u8(0); u8(alone)
             data(item.key.id); data(plaintext); data(aad); data([]); data([]); data(credential)
         case .decryptDerived(let box, let aad, let credential):
-            u8(6); u8(0); u8(0)
+            u8(6); u8(0); u8(alone)
             data(item.key.id); data(box.ciphertext); data(aad); data(box.iv); data(box.tag); data(credential)
         }
         if let deadline = item.deadline {
@@ -182,7 +184,8 @@ extension FrameReader {
                                         credentialID: credential)
         default: throw Malformed()
         }
-        return WorkItem(key: key, operation: operation, deadline: micros == 0 ? nil : now + .microseconds(Int(micros)))
+        return WorkItem(key: key, operation: operation, deadline: micros == 0 ? nil : now + .microseconds(Int(micros)),
+                        awaitedAlone: flags & 2 != 0)
     }
 
     mutating func outcome(backend: String) throws(Malformed) -> ExecutionOutcome {

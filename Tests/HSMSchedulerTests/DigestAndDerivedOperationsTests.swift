@@ -143,6 +143,18 @@ struct DigestAndDerivedOperationsTests {
             let decoded = try reader.item(now: now)
             #expect(decoded.key == item.key && "\(decoded.operation)" == "\(item.operation)")
             #expect(reader.offset == reader.bytes.count, "nothing left over")
+            #expect(decoded.awaitedAlone == false)
+        }
+        // The "awaited alone" flag travels next to the DER flag without disturbing it.
+        var alone = WorkItem(key: KeyReference(id: [9]), operation: .sign(message: [1], mechanism: .ecdsaP256SHA256, ecdsaFormat: .der),
+                             deadline: nil, awaitedAlone: true)
+        for flag in [true, false] {
+            alone.awaitedAlone = flag
+            var writer = FrameWriter(.batch)
+            writer.item(alone, now: now)
+            var reader = FrameReader(body: Array(writer.finish().dropFirst(5)))
+            let decoded = try reader.item(now: now)
+            #expect(decoded.awaitedAlone == flag && "\(decoded.operation)" == "\(alone.operation)")
         }
     }
 }

@@ -6,7 +6,7 @@
 // batch's outcomes come back in parts (outcomeFlushInterval), not all at the end.
 
 import Foundation
-import HSMScheduler
+@testable import HSMScheduler
 import PKCS11
 import TestSupport
 import Synchronization
@@ -92,49 +92,51 @@ struct NetworkModelTests {
         }
     }
 
-    /// Signs one batch of 32 at 2 ms per operation on one session and returns when each item was
-    /// handed back to the scheduler (completion observer), relative to the first.
-    private func completionSpread(label: String, flush: Duration) async throws -> (spread: Duration, total: Duration) {
+    /// Sends one batch of 32 signatures at 2 ms per operation straight to a worker process and
+    /// returns the sizes of the outcome frames it answered with, and when the first arrived.
+    private func outcomeParts(label: String, flush: Duration, awaitedAlone: Bool) throws -> (sizes: [Int], first: Duration, total: Duration) {
         let (key, publicKey) = try TestHSM.sharedEd25519(on: [label])
-        let backend = try FaultModule.backend(label, sessions: 1,
-                                              mode: .processes(executable: WorkerMode.defaultWorkerExecutable),
-                                              settings: ["latency_us": "2000"])
-        let times = Mutex<[ContinuousClock.Instant]>([])
-        var config = SchedulerConfiguration()
-        config.batchSize = 32
-        config.outcomeFlushInterval = flush
-        config.completionObserver = { completion in
-            if completion.operation == "sign" { times.withLock { $0.append(.now) } }
-        }
-        let scheduler = try HSMScheduler(configuration: config, backends: [backend])
-        defer { scheduler.shutdown() }
-        // Warm up: the worker process starts and logs in.
-        _ = try await scheduler.sign([0], key: key, mechanism: .ed25519)
-        times.withLock { $0.removeAll() }
+        let backend = try FaultModule.backend(label, sessions: 1, settings: ["latency_us": "2000"])
+        let runner = ProcessRunner(configuration: backend, executable: WorkerMode.defaultWorkerExecutable, flushInterval: flush)
+        #expect(runner.prepare())
         let messages = (0..<32).map { Array("part \($0)".utf8) }
+        let items = messages.map {
+            WorkItem(key: key, operation: .sign(message: $0, mechanism: .ed25519, ecdsaFormat: .raw), deadline: nil,
+                     awaitedAlone: awaitedAlone)
+        }
         let start = ContinuousClock.now
-        let results = await scheduler.signBatch(messages, key: key, mechanism: .ed25519)
+        guard case .sent = runner.send(items, behindRunningBatch: false) else {
+            Issue.record("batch not sent")
+            return ([], .zero, .zero)
+        }
+        var outcomes: [ExecutionOutcome] = [], sizes: [Int] = [], first = Duration.zero
+        while outcomes.count < items.count, let part = runner.receive() {
+            if sizes.isEmpty { first = ContinuousClock.now - start }
+            sizes.append(part.count)
+            outcomes += part
+        }
         let total = ContinuousClock.now - start
-        let signatures = results.compactMap { try? $0.get() }
+        let signatures = outcomes.compactMap { if case .done(.signature(let s)) = $0 { s } else { nil } }
         #expect(signatures.count == 32)
         #expect(zip(messages, signatures).allSatisfy {
             OpenSSLCheck.verify(SignatureCase(key: publicKey, mechanism: .ed25519, message: $0, signature: $1))
         })
-        let seen = times.withLock { $0 }
-        #expect(seen.count == 32)
-        return ((seen.max() ?? start) - (seen.min() ?? start), total)
+        return (sizes, first, total)
     }
 
-    @Test("A batch's outcomes come back in parts every 2 ms, so its first items do not wait for its last")
-    func outcomesInParts() async throws {
-        // 32 operations × 2 ms on one session: the batch runs ≥ 64 ms. Flushed every 2 ms, the
-        // first outcomes reach the scheduler tens of ms before the last.
-        let parts = try await completionSpread(label: "net-parts", flush: .milliseconds(2))
-        #expect(parts.total >= .milliseconds(64))
-        #expect(parts.spread >= .milliseconds(40), "completions spread over \(parts.spread) of \(parts.total)")
-        // With flushing off, the whole batch comes back in one frame: delivered together.
-        let whole = try await completionSpread(label: "net-whole", flush: .zero)
-        #expect(whole.total >= .milliseconds(64))
-        #expect(whole.spread < .milliseconds(20), "completions spread over \(whole.spread) of \(whole.total)")
+    @Test("A worker process returns outcomes awaited alone every 2 ms; a batch awaited whole comes back in one frame")
+    func outcomesInParts() throws {
+        // 32 operations × 2 ms: the batch runs ≥ 64 ms. Items awaited alone come back in parts
+        // every ~2 ms, the first long before the batch ends.
+        let alone = try outcomeParts(label: "net-parts", flush: .milliseconds(2), awaitedAlone: true)
+        #expect(alone.sizes.reduce(0, +) == 32)
+        #expect(alone.total >= .milliseconds(64))
+        #expect(alone.sizes.count >= 4, "parts: \(alone.sizes)")
+        #expect(alone.first < alone.total / 2, "first part after \(alone.first) of \(alone.total)")
+        // Items of a batch the caller awaits as a whole (signBatch): one frame, as does flushing off.
+        let whole = try outcomeParts(label: "net-whole", flush: .milliseconds(2), awaitedAlone: false)
+        #expect(whole.sizes == [32])
+        let off = try outcomeParts(label: "net-off", flush: .zero, awaitedAlone: true)
+        #expect(off.sizes == [32])
     }
 }

@@ -71,6 +71,9 @@ struct BenchRun {
         report("openssl_raw_\(a)_1thread", raw, ratio: 1)
         var config = SchedulerConfiguration()
         config.batchSize = Int(arguments.double("--batch", default: 64))
+        if let flush = Double(arguments.string("--outcome-flush-ms", default: "")) {
+            config.outcomeFlushInterval = .microseconds(Int(flush * 1000))
+        }
         let processBackend = BackendConfiguration(
             name: "bench", modulePath: DevToken.defaultModulePath, tokenLabel: "bench", pin: setup.pin,
             sessions: Int(arguments.double("--process-sessions", default: 2)),

@@ -14,7 +14,8 @@ import SoftCrypto
 
 extension SigningEngine {
     /// Signs the 32-byte `digest` of `request`; Ed25519 keys and other lengths are INVALID_ARGUMENT.
-    func signDigestOnce(_ request: SignRequest, digest: [UInt8], context: ServerContext) async throws -> SignResponse {
+    func signDigestOnce(_ request: SignRequest, digest: [UInt8], context: ServerContext,
+                        awaitedAlone: Bool = true) async throws -> SignResponse {
         try environment.authorizer.authorizeKey(context, keyName: request.keyName)
         let record = try environment.registry.key(request.keyName)
         guard record.purpose == .signVerify, let mechanism = record.algorithm.signatureMechanism,
@@ -55,7 +56,7 @@ extension SigningEngine {
             try await environment.scheduler.perform(
                 .signDigest(digest: digest, mechanism: mechanism, ecdsaFormat: wantsDER ? .der : .raw),
                 key: KeyReference(id: try KeyRegistry.id(fromHex: version.hsmID)), client: context.peer.name,
-                deadline: context.deadline)
+                deadline: context.deadline, awaitedAlone: awaitedAlone)
         }
         guard case .signature(let signature) = result else {
             throw RPCError(.internal, "the HSM returned no signature")

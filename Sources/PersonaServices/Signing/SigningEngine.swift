@@ -14,29 +14,34 @@ struct SigningEngine: Sendable {
     let environment: ServiceEnvironment
 
     /// Signs `request`, honouring its idempotency key (or the call's, for unary Sign).
-    func sign(_ request: SignRequest, context: ServerContext, callKey: String? = nil) async throws -> SignResponse {
+    /// `awaitedAlone`: false for the items of a SignBatch, whose results leave together (see
+    /// `HSMScheduler.sign`).
+    func sign(_ request: SignRequest, context: ServerContext, callKey: String? = nil,
+              awaitedAlone: Bool = true) async throws -> SignResponse {
         let key = request.idempotencyKey.isEmpty ? callKey : request.idempotencyKey
-        guard let key, !key.isEmpty else { return try await signOnce(request, context: context) }
+        guard let key, !key.isEmpty else { return try await signOnce(request, context: context, awaitedAlone: awaitedAlone) }
         let scoped = "\(context.peer.name)|\(request.keyName)|\(key)"
         var canonical = request
         canonical.requestId = ""
         let digest = SHA256.hash(canonical.serializedBytes())
         return try await environment.signResults.run(key: scoped, digest: digest) {
-            guard let shared = environment.sharedSignResults else { return try await signOnce(request, context: context) }
+            guard let shared = environment.sharedSignResults else {
+                return try await signOnce(request, context: context, awaitedAlone: awaitedAlone)
+            }
             if let replay = try await sharedReplay(key: scoped, digest: digest, request: request, context: context,
                                                    shared: shared) {
                 return replay
             }
-            let response = try await signOnce(request, context: context)
+            let response = try await signOnce(request, context: context, awaitedAlone: awaitedAlone)
             await persistShared(key: scoped, digest: digest, response: response, shared: shared)
             return response
         }.with(requestID: request.requestId)
     }
 
-    private func signOnce(_ request: SignRequest, context: ServerContext) async throws -> SignResponse {
+    private func signOnce(_ request: SignRequest, context: ServerContext, awaitedAlone: Bool) async throws -> SignResponse {
         try context.checkAlive()
         if case .digestSha256(let digest) = request.input {
-            return try await signDigestOnce(request, digest: digest, context: context)
+            return try await signDigestOnce(request, digest: digest, context: context, awaitedAlone: awaitedAlone)
         }
         try environment.authorizer.authorizeKey(context, keyName: request.keyName)
         let record = try environment.registry.key(request.keyName)
@@ -60,7 +65,8 @@ struct SigningEngine: Sendable {
         let started = ContinuousClock.now
         let signature = try await environment.scheduler.sign(
             message, key: KeyReference(id: try KeyRegistry.id(fromHex: version.hsmID)), mechanism: mechanism,
-            ecdsaFormat: wantsDER ? .der : .raw, client: context.peer.name, deadline: context.deadline)
+            ecdsaFormat: wantsDER ? .der : .raw, client: context.peer.name, deadline: context.deadline,
+            awaitedAlone: awaitedAlone)
         environment.metrics.histogram("personahsm_hsm_sign_seconds", help: "HSM sign latency by algorithm",
                                       labels: ["algorithm": record.algorithm.rawValue])
             .observe(ContinuousClock.now - started)

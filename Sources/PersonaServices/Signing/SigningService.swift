@@ -31,7 +31,7 @@ public struct SigningService: SigningServiceHandler {
         await withTaskGroup(of: (Int, SignResult).self) { group in
             for (index, item) in request.requests.enumerated() {
                 group.addTask {
-                    (index, await Self.result(of: { try await engine.sign(item, context: context) },
+                    (index, await Self.result(of: { try await engine.sign(item, context: context, awaitedAlone: false) },
                                               index: index, requestID: item.requestId))
                 }
             }
