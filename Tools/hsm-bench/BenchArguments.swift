@@ -12,4 +12,11 @@ struct BenchArguments {
     }
 
     func double(_ name: String, default fallback: Double) -> Double { Double(string(name, default: "")) ?? fallback }
+
+    /// These arguments with `name` set to `value` (replaced if present).
+    func setting(_ name: String, to value: String) -> BenchArguments {
+        var copy = values
+        if let i = copy.firstIndex(of: name), i + 1 < copy.count { copy[i + 1] = value } else { copy += [name, value] }
+        return BenchArguments(copy)
+    }
 }

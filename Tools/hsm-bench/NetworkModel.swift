@@ -3,7 +3,8 @@
 // per operation; capacity = nodes × node rate = 3,000/s. Two sessions per node (the default
 // `--network-sessions`) keep more than rate × latency operations in flight, so a session's late
 // wake-up does not idle the node. The signing itself is SoftHSM2's on this machine (~360 µs of CPU
-// per Ed25519 signature), so 3,000/s uses about one of the two cores before any scheduler. Two measurements, interleaved over the rounds: direct loops
+// per Ed25519 signature), so 3,000/s uses about one of the two cores before any scheduler. Two
+// measurements, interleaved over the rounds (5 s windows, `--network-seconds`): direct loops
 // with one process per node (what the model delivers on this machine with no scheduler; one
 // process per node so SoftHSM2's in-process serialisation does not cap the baseline), and the
 // scheduler with one worker process per session. The scheduler process's CPU is reported in cores.
@@ -91,7 +92,12 @@ extension BenchRun {
         let paired = (0..<scheduled.count).map { r in scheduled[r].rate / max(direct[r].rate, 1) }
         print("BENCH-PAIRED name=scheduler_ed25519_network_1ms_3backends vs=direct_model ratios="
               + paired.map { String(format: "%.3f", $0) }.joined(separator: "/"))
-        verdict("network_vs_capacity", best.rate / capacity, target: 0.90)
+        // Against a fixed capacity the best round is biased upwards (it picks the round whose
+        // window caught the most batch returns), so the verdict uses the median round.
+        let median = scheduled.map(\.rate).sorted()[scheduled.count / 2]
+        print("BENCH-MEDIAN name=scheduler_ed25519_network_1ms_3backends ops_per_s=\(Int(median.rounded())) "
+              + "ratio=\(String(format: "%.3f", median / capacity)) vs=simulated_capacity")
+        verdict("network_vs_capacity", median / capacity, target: 0.90)
         verdict("network_scheduler_vs_direct_model", best.rate / bestDirect, target: 0.90)
     }
 }
