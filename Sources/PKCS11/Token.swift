@@ -3,6 +3,7 @@
 // runs (SoftHSM2 derives them from token serials and reorders them after C_InitToken).
 
 import CPKCS11
+import Glibc
 
 /// What C_GetTokenInfo reports, in Swift types.
 public struct TokenInfo: Sendable, Hashable {
@@ -95,13 +96,21 @@ extension PKCS11Module {
     ///   be read when the label was not found elsewhere (the token may be that slot).
     public func token(label: String) throws(PKCS11Error) -> Token {
         var lastError: PKCS11Error?
-        for slot in try slotIDs() {
-            do throws(PKCS11Error) {
-                let info = try tokenInfo(slot: slot)
-                if info.isInitialized && info.label == label { return Token(module: self, slot: slot, info: info) }
-            } catch {
-                lastError = error
+        // SoftHSM2 answers C_GetTokenInfo with CKR_GENERAL_ERROR for a moment while a token of
+        // the same store is being initialised or written (seen when test suites create tokens
+        // concurrently): when a slot failed and none matched, look again, briefly.
+        for attempt in 0..<4 {
+            if attempt > 0 { usleep(UInt32(2_000 << attempt)) }
+            lastError = nil
+            for slot in try slotIDs() {
+                do throws(PKCS11Error) {
+                    let info = try tokenInfo(slot: slot)
+                    if info.isInitialized && info.label == label { return Token(module: self, slot: slot, info: info) }
+                } catch {
+                    lastError = error
+                }
             }
+            if lastError == nil { break }
         }
         if let lastError { throw lastError }
         throw PKCS11Error(code: .notFound, function: "token(label:)", message: "no token labelled \"\(label)\"")

@@ -41,17 +41,20 @@ enum FaultModule {
 
     private static let sections = Mutex<[String: [String: String]]>([:])
 
-    /// Sets `settings` for `label` (replacing its section) and rewrites the file.
+    /// Sets `settings` for `label` (replacing its section) and rewrites the file. The write and
+    /// rename happen under the lock: two suites writing at once could otherwise rename in the
+    /// opposite order to the one they built their text in, and the older text (without the
+    /// other suite's section) would win — its worker processes then ran with no latency at all.
     static func set(_ label: String, _ settings: [String: String]) {
-        let text = sections.withLock { all -> String in
+        sections.withLock { all in
             all[label] = settings
-            return all.sorted { $0.key < $1.key }.map { label, kv in
+            let text = all.sorted { $0.key < $1.key }.map { label, kv in
                 "[token:\(label)]\n" + kv.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)\n" }.joined()
             }.joined()
+            let tmp = configPath + ".\(UInt32.random(in: 0...UInt32.max))"
+            try? text.write(toFile: tmp, atomically: false, encoding: .utf8)
+            rename(tmp, configPath)
         }
-        let tmp = configPath + ".\(UInt32.random(in: 0...UInt32.max))"
-        try? text.write(toFile: tmp, atomically: false, encoding: .utf8)
-        rename(tmp, configPath)
         // The module re-checks at most every 2 ms.
         usleep(5_000)
     }
