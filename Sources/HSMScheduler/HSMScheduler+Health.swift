@@ -96,8 +96,7 @@ extension HSMScheduler {
         default: false
         }
         if answered, elapsed <= configuration.probeTimeout {
-            let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
-            backend.probeLatencyMicros.store(Int(micros), ordering: .relaxed)
+            backend.probeLatencyMicros.store(Int(elapsed.wholeMicroseconds), ordering: .relaxed)
             backend.probeFailures.store(0, ordering: .relaxed)
             if !backend.isHealthy { backend.markHealthy() }
         } else {

@@ -23,8 +23,7 @@ final class ProcessRunner: PipelinedBatchRunner {
     init(configuration: BackendConfiguration, executable: String, flushInterval: Duration = .zero) {
         self.configuration = configuration
         self.executable = executable
-        let micros = flushInterval.components.seconds * 1_000_000 + flushInterval.components.attoseconds / 1_000_000_000_000
-        flushMicros = UInt32(clamping: max(0, micros))
+        flushMicros = UInt32(clamping: max(0, flushInterval.wholeMicroseconds))
         signal(SIGPIPE, SIG_IGN)
     }
 

@@ -122,7 +122,7 @@ extension FrameWriter {
         }
         if let deadline = item.deadline {
             let left = deadline - now
-            let micros = max(1, left.components.seconds * 1_000_000 + left.components.attoseconds / 1_000_000_000_000)
+            let micros = max(1, left.wholeMicroseconds)
             u32(UInt32(clamping: left <= .zero ? 1 : micros))
         } else {
             u32(0)

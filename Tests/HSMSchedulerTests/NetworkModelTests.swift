@@ -16,39 +16,15 @@ import Testing
 struct NetworkModelTests {
     @Test("1 session at 2 ms per operation: ≥ 2 ms each, serial, and the statistics add up")
     func latencyAndStatistics() async throws {
-        let label = "net-model"
-        let (key, publicKey) = try TestHSM.sharedEd25519(on: [label])
-        let stats = TestHSM.folder + "/stats-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: stats, withIntermediateDirectories: true)
-        var backend = try FaultModule.backend(label, sessions: 1,
-                                              mode: .processes(executable: WorkerMode.defaultWorkerExecutable),
-                                              settings: ["latency_us": "2000"])
-        backend.workerEnvironment["P11FAULT_STATS_DIR"] = stats
         // The exact latency, without the timer calibration (checked in the next test).
-        backend.workerEnvironment["P11FAULT_WAKE_CALIBRATION"] = "0"
-        var config = SchedulerConfiguration()
-        config.batchSize = 32
-        let scheduler = try HSMScheduler(configuration: config, backends: [backend])
-        defer { scheduler.shutdown() }
-        let messages = (0..<300).map { Array("model \($0)".utf8) }
-        let start = ContinuousClock.now
-        let results = await scheduler.signBatch(messages, key: key, mechanism: .ed25519)
-        let elapsed = ContinuousClock.now - start
-        let signatures = results.compactMap { try? $0.get() }
-        #expect(signatures.count == messages.count)
-        let cases = zip(messages, signatures).map { SignatureCase(key: publicKey, mechanism: .ed25519, message: $0, signature: $1) }
-        #expect(cases.allSatisfy(OpenSSLCheck.verify))
+        let run = try await signThroughModel(label: "net-model", sessions: 1, settings: ["latency_us": "2000"],
+                                             environment: ["P11FAULT_WAKE_CALIBRATION": "0"], batchSize: 32, count: 300)
         // One session, one operation at a time: 300 operations cannot finish faster than 300 × 2 ms.
-        #expect(elapsed >= .milliseconds(600), "300 operations took \(elapsed)")
+        #expect(run.elapsed >= .milliseconds(600), "300 operations took \(run.elapsed)")
         // The worker process wrote its counters after 256 operations.
-        let files = try FileManager.default.contentsOfDirectory(atPath: stats).filter { $0.hasPrefix("stats-") && !$0.hasSuffix(".tmp") }
+        let files = try statsFiles(in: run.stats)
         #expect(files.count == 1)
-        let text = try String(contentsOfFile: stats + "/" + (files.first ?? ""), encoding: .utf8)
-        var values: [String: Int] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2 { values[String(parts[0])] = Int(parts[1]) }
-        }
+        let values = try counters(in: files.first ?? "")
         let ops = values["ops"] ?? 0
         #expect(ops >= 256)
         #expect(values["latency_us"] == ops * 2000)
@@ -59,21 +35,40 @@ struct NetworkModelTests {
 
     @Test("A node's rate is shared by the worker processes of all its sessions; the timer floor is measured")
     func nodeRateAcrossProcesses() async throws {
-        let label = "net-node-rate"
+        // Two sessions at 1 ms could sign 2,000/s; a queue per process would allow 2 × 400/s.
+        // Stats files are written every 256 operations per process, so each of the two must pass that.
+        let run = try await signThroughModel(label: "net-node-rate", sessions: 2,
+                                             settings: ["latency_us": "1000", "node_ops_per_s": "400"],
+                                             batchSize: 16, count: 800)
+        // One shared queue at 400/s: 800 operations need at least 799 × 2.5 ms.
+        #expect(run.elapsed >= .microseconds(799 * 2500), "800 operations took \(run.elapsed)")
+        let files = try statsFiles(in: run.stats)
+        #expect(!files.isEmpty)
+        for file in files {
+            let values = try counters(in: file)
+            #expect(values["wake_floor_us"].map { (0...200).contains($0) } == true, "\(values)")
+        }
+    }
+
+    /// Signs `count` messages in one `signBatch` through the fault module on token `label` with
+    /// `sessions` worker processes; checks every signature with OpenSSL and returns how long it
+    /// took and the folder the workers wrote their statistics to.
+    private func signThroughModel(label: String, sessions: Int, settings: [String: String],
+                                  environment: [String: String] = [:], batchSize: Int,
+                                  count: Int) async throws -> (elapsed: Duration, stats: String) {
         let (key, publicKey) = try TestHSM.sharedEd25519(on: [label])
         let stats = TestHSM.folder + "/stats-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: stats, withIntermediateDirectories: true)
-        // Two sessions at 1 ms could sign 2,000/s; a queue per process would allow 2 × 400/s.
-        var backend = try FaultModule.backend(label, sessions: 2,
+        var backend = try FaultModule.backend(label, sessions: sessions,
                                               mode: .processes(executable: WorkerMode.defaultWorkerExecutable),
-                                              settings: ["latency_us": "1000", "node_ops_per_s": "400"])
+                                              settings: settings)
         backend.workerEnvironment["P11FAULT_STATS_DIR"] = stats
+        for (name, value) in environment { backend.workerEnvironment[name] = value }
         var config = SchedulerConfiguration()
-        config.batchSize = 16
+        config.batchSize = batchSize
         let scheduler = try HSMScheduler(configuration: config, backends: [backend])
         defer { scheduler.shutdown() }
-        // Stats files are written every 256 operations per process, so each of the two must pass that.
-        let messages = (0..<800).map { Array("node \($0)".utf8) }
+        let messages = (0..<count).map { Array("\(label) \($0)".utf8) }
         let start = ContinuousClock.now
         let results = await scheduler.signBatch(messages, key: key, mechanism: .ed25519)
         let elapsed = ContinuousClock.now - start
@@ -81,15 +76,23 @@ struct NetworkModelTests {
         #expect(signatures.count == messages.count)
         let cases = zip(messages, signatures).map { SignatureCase(key: publicKey, mechanism: .ed25519, message: $0, signature: $1) }
         #expect(cases.allSatisfy(OpenSSLCheck.verify))
-        // One shared queue at 400/s: 800 operations need at least 799 × 2.5 ms.
-        #expect(elapsed >= .microseconds(799 * 2500), "800 operations took \(elapsed)")
-        let files = try FileManager.default.contentsOfDirectory(atPath: stats).filter { $0.hasPrefix("stats-") && !$0.hasSuffix(".tmp") }
-        #expect(!files.isEmpty)
-        for file in files {
-            let text = try String(contentsOfFile: stats + "/" + file, encoding: .utf8)
-            let floor = text.split(separator: "\n").first { $0.hasPrefix("wake_floor_us ") }.flatMap { Int($0.split(separator: " ")[1]) }
-            #expect(floor.map { (0...200).contains($0) } == true, "\(text)")
+        return (elapsed, stats)
+    }
+
+    /// The statistics files the worker processes wrote in `folder` (full paths).
+    private func statsFiles(in folder: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder)
+            .filter { $0.hasPrefix("stats-") && !$0.hasSuffix(".tmp") }.map { folder + "/" + $0 }
+    }
+
+    /// The "name value" counters of one statistics file.
+    private func counters(in file: String) throws -> [String: Int] {
+        var values: [String: Int] = [:]
+        for line in try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2 { values[String(parts[0])] = Int(parts[1]) }
         }
+        return values
     }
 
     /// Sends one batch of 32 signatures at 2 ms per operation straight to a worker process and

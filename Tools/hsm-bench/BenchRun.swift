@@ -23,6 +23,17 @@ struct BenchRun {
         fflush(nil)
     }
 
+    /// The scheduler settings every scheduler case uses: `--batch` (default 64) and
+    /// `--outcome-flush-ms` (default: the scheduler's).
+    func schedulerConfiguration() -> SchedulerConfiguration {
+        var config = SchedulerConfiguration()
+        config.batchSize = Int(arguments.double("--batch", default: 64))
+        if let flush = Double(arguments.string("--outcome-flush-ms", default: "")) {
+            config.outcomeFlushInterval = .microseconds(Int(flush * 1000))
+        }
+        return config
+    }
+
     func verdict(_ name: String, _ value: Double, target: Double) {
         print("BENCH-TARGET \(name)=\(String(format: "%.3f", value)) target=\(String(format: "%.2f", target)) "
               + (value >= target ? "met" : "MISSED"))
@@ -72,11 +83,7 @@ struct BenchRun {
         let a = algorithm.rawValue
         let raw = Baselines.openssl(algorithm, seconds: min(seconds, 2))
         report("openssl_raw_\(a)_1thread", raw, ratio: 1)
-        var config = SchedulerConfiguration()
-        config.batchSize = Int(arguments.double("--batch", default: 64))
-        if let flush = Double(arguments.string("--outcome-flush-ms", default: "")) {
-            config.outcomeFlushInterval = .microseconds(Int(flush * 1000))
-        }
+        let config = schedulerConfiguration()
         let processBackend = BackendConfiguration(
             name: "bench", modulePath: DevToken.defaultModulePath, tokenLabel: "bench", pin: setup.pin,
             sessions: Int(arguments.double("--process-sessions", default: 2)),

@@ -38,11 +38,7 @@ extension BenchRun {
         var environment = setup.environment
         environment["P11FAULT_CONFIG"] = configPath
         environment["P11FAULT_MODULE"] = DevToken.defaultModulePath
-        var config = SchedulerConfiguration()
-        config.batchSize = Int(arguments.double("--batch", default: 64))
-        if let flush = Double(arguments.string("--outcome-flush-ms", default: "")) {
-            config.outcomeFlushInterval = .microseconds(Int(flush * 1000))
-        }
+        let config = schedulerConfiguration()
         let backends = labels.map {
             BackendConfiguration(name: $0, modulePath: faultModule, tokenLabel: $0, pin: setup.pin, sessions: sessions,
                                  mode: mode, workerEnvironment: environment)
