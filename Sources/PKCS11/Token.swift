@@ -96,9 +96,10 @@ extension PKCS11Module {
     ///   be read when the label was not found elsewhere (the token may be that slot).
     public func token(label: String) throws(PKCS11Error) -> Token {
         var lastError: PKCS11Error?
-        // SoftHSM2 answers C_GetTokenInfo with CKR_GENERAL_ERROR for a moment while a token of
-        // the same store is being initialised or written (seen when test suites create tokens
-        // concurrently): when a slot failed and none matched, look again, briefly.
+        // SoftHSM2 sometimes answers C_GetTokenInfo with CKR_GENERAL_ERROR for a moment while
+        // other threads and processes create and write tokens in the same store (seen in 1 of 6
+        // parallel test runs without this retry, 0 of 10 with it; the exact trigger inside
+        // SoftHSM2 is not pinned down): when a slot failed and none matched, look again, briefly.
         for attempt in 0..<4 {
             if attempt > 0 { usleep(UInt32(2_000 << attempt)) }
             lastError = nil

@@ -77,14 +77,7 @@ static int slot_index_ex(CK_SLOT_ID id, int refresh) {
     for (int k = 0; k < nslots; k++) if (slots[k].id == id && slots[k].known) { i = k; break; }
     if (i >= 0 && !refresh) return i;
     CK_TOKEN_INFO info;
-    // SoftHSM2 fails C_GetTokenInfo for a moment while another process initialises or writes a
-    // token in the same store; without the label the session would silently get no settings.
-    CK_RV info_rv = real->C_GetTokenInfo(id, &info);
-    for (int attempt = 0; info_rv != CKR_OK && attempt < 5; attempt++) {
-        usleep(1000);
-        info_rv = real->C_GetTokenInfo(id, &info);
-    }
-    if (info_rv != CKR_OK) return i;
+    if (real->C_GetTokenInfo(id, &info) != CKR_OK) return i;
     char label[33] = {0};
     memcpy(label, info.label, 32);
     for (int j = 31; j >= 0 && (label[j] == ' ' || label[j] == 0); j--) label[j] = 0;
